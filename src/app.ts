@@ -1,0 +1,60 @@
+import type { Config } from './config/config.ts';
+import { migrateToLatest } from './data/migrate.ts';
+import { openSqlite } from './data/open-database.ts';
+import { type Clock, systemClock } from './domain/clock.ts';
+import type { Deps } from './domain/deps.ts';
+import { purgeExpiredThreads } from './domain/purge.ts';
+import { failOrphanedStreams } from './domain/streams.ts';
+import { type TokenSource, echoTokens } from './domain/token-sources.ts';
+import { type Gateway, createGateway } from './http/yoga.ts';
+import { MemoryLiveState } from './live/memory-live-state.ts';
+
+export interface App {
+  gateway: Gateway;
+  deps: Deps;
+  live: MemoryLiveState;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  tokens?: TokenSource;
+  demoKey?: string;
+  /** Runs the purge of expired soft deletes on a timer (off in tests, which call it). */
+  purgeTimer?: boolean;
+}
+
+/** The composition root: opens the database, migrates it and wires every layer. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const store = openSqlite(config.databaseUrl);
+  await migrateToLatest(store.db);
+  const live = new MemoryLiveState();
+  const deps: Deps = {
+    store,
+    live,
+    clock: options.clock ?? systemClock,
+    settings: { restoreWindowMs: config.restoreWindowMs, tokenIntervalMs: config.tokenIntervalMs },
+  };
+  await failOrphanedStreams(deps);
+  const gateway = createGateway({
+    deps,
+    tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
+    demoKey: options.demoKey,
+  });
+  const timer =
+    options.purgeTimer === false
+      ? undefined
+      : setInterval(() => {
+          purgeExpiredThreads(deps).catch((error: unknown) => console.error('purge failed', error));
+        }, config.purgeIntervalMs).unref();
+  return {
+    gateway,
+    deps,
+    live,
+    async close() {
+      clearInterval(timer);
+      await live.close();
+      await store.close();
+    },
+  };
+}

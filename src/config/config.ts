@@ -1,0 +1,51 @@
+/** Everything the process reads from its environment (DESIGN.md "Configuration"). */
+export interface Config {
+  port: number;
+  host: string;
+  /** SQLite file path, ":memory:", or a postgres:// URL. */
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  restoreWindowMs: number;
+  tokenIntervalMs: number;
+  /** How often the server erases soft-deleted threads whose restore window has passed. */
+  purgeIntervalMs: number;
+  llmBaseUrl: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** A bad setting: start-up stops with this one line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number, check: (n: number) => boolean, rule: string) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !check(n)) throw new ConfigError(`${name}=${raw} is invalid: it must be ${rule}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || 'data/chat-gateway.db';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new ConfigError('DATABASE_URL=postgres://… is not supported yet: use a SQLite file path or :memory:');
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL=${logLevel} is invalid: it must be one of debug, info, warn, error`);
+  if (env.REDIS_URL) throw new ConfigError('REDIS_URL is not supported yet: leave it unset to keep live state in memory');
+  if (env.LLM_BASE_URL) throw new ConfigError('LLM_BASE_URL is not supported yet: leave it unset for the built-in generator');
+  return {
+    port: number(env, 'PORT', 4000, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number 0-65535'),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl,
+    redisUrl: undefined,
+    restoreWindowMs: number(env, 'THREAD_RESTORE_DAYS', 30, (n) => n > 0, 'a positive number of days') * DAY_MS,
+    tokenIntervalMs: number(env, 'STREAM_TOKEN_INTERVAL_MS', 50, (n) => n >= 0, 'a number of milliseconds ≥ 0'),
+    purgeIntervalMs: number(env, 'PURGE_INTERVAL_MS', 60_000, (n) => n >= 1000, 'a number of milliseconds ≥ 1000'),
+    llmBaseUrl: undefined,
+    logLevel: logLevel as Config['logLevel'],
+  };
+}

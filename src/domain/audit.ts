@@ -1,0 +1,35 @@
+import { insertAudit, listAudit } from '../data/audit.repository.ts';
+import type { Db } from '../data/open-database.ts';
+import type { AuditRow } from '../data/tables.ts';
+import type { Deps, Scope } from './deps.ts';
+import type { ResourceType } from './errors.ts';
+import { newId } from './ids.ts';
+
+export type AuditEntry = AuditRow;
+
+export interface AuditFacts {
+  action: string;
+  targetType: ResourceType;
+  targetId: string;
+  /** Counts and options only: never message content. */
+  details: Record<string, unknown>;
+}
+
+/** Written inside the transaction of the change it records, so both commit or neither. */
+export async function recordAudit(trx: Db, scope: Scope, facts: AuditFacts, at: string): Promise<AuditEntry> {
+  return insertAudit(trx, {
+    id: newId(),
+    tenant_id: scope.tenantId,
+    action: facts.action,
+    target_type: facts.targetType,
+    target_id: facts.targetId,
+    actor: scope.actor,
+    request_id: scope.requestId,
+    details: JSON.stringify(facts.details),
+    at,
+  });
+}
+
+export async function auditLog(deps: Deps, scope: Scope, beforeSeq: number | undefined, limit: number) {
+  return listAudit(deps.store.db, scope.tenantId, beforeSeq, limit);
+}

@@ -1,0 +1,59 @@
+import { findChats, insertChat, listChats } from '../data/chats.repository.ts';
+import type { PageRequest } from '../data/keyset.ts';
+import { countLiveMessagesByChat } from '../data/messages.repository.ts';
+import type { ChatRow } from '../data/tables.ts';
+import { listLiveThreadsOfChat } from '../data/threads.repository.ts';
+import { isoNow } from './clock.ts';
+import type { Deps, Scope } from './deps.ts';
+import { NotFoundError } from './errors.ts';
+import { requireFlow } from './flows.ts';
+import { newId } from './ids.ts';
+import { Checker } from './validation.ts';
+
+export type Chat = ChatRow;
+
+export async function createChat(
+  deps: Deps,
+  scope: Scope,
+  input: { flowId: string; title?: string | null },
+): Promise<Chat> {
+  const check = new Checker();
+  const flowId = check.id(['input', 'flowId'], input.flowId);
+  const title = check.optionalText(['input', 'title'], input.title);
+  check.done();
+  await requireFlow(deps, scope, flowId);
+  const now = isoNow(deps.clock);
+  const chat: Chat = {
+    id: newId(),
+    tenant_id: scope.tenantId,
+    flow_id: flowId,
+    title: title ?? null,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+  await insertChat(deps.store.db, chat);
+  return chat;
+}
+
+export async function getChats(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Chat[]> {
+  return findChats(deps.store.db, scope.tenantId, ids);
+}
+
+export async function requireChat(deps: Deps, scope: Scope, id: string): Promise<Chat> {
+  const [chat] = await getChats(deps, scope, [id]);
+  if (!chat) throw new NotFoundError('CHAT', id);
+  return chat;
+}
+
+export async function pageChats(deps: Deps, scope: Scope, flowId: string | undefined, page: PageRequest) {
+  return listChats(deps.store.db, scope.tenantId, flowId, page);
+}
+
+export async function pageThreadsOfChat(deps: Deps, chat: Chat, page: PageRequest) {
+  return listLiveThreadsOfChat(deps.store.db, chat.id, page);
+}
+
+export async function messageCountsOfChats(deps: Deps, chatIds: readonly string[]) {
+  return countLiveMessagesByChat(deps.store.db, chatIds);
+}

@@ -1,0 +1,89 @@
+import { deleteChatRow, findChats } from '../data/chats.repository.ts';
+import { countMessagesOfChat } from '../data/messages.repository.ts';
+import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
+import { countThreadsOfChat } from '../data/threads.repository.ts';
+import { type AuditEntry, recordAudit } from './audit.ts';
+import { isoNow } from './clock.ts';
+import type { Deps, Scope } from './deps.ts';
+import { ConflictError, NotFoundError, versionMismatch } from './errors.ts';
+import { type EndedStream, endStreams } from './publish-after-delete.ts';
+import { cancelInTransaction } from './stream-events.ts';
+import { Checker } from './validation.ts';
+
+export interface DeleteChatResult {
+  chatId: string;
+  deletedAt: string;
+  deletedThreadCount: number;
+  deletedMessageCount: number;
+  cancelledStreamCount: number;
+  closedConnections: number;
+  auditEntry: AuditEntry;
+}
+
+/**
+ * Erases the chat with its threads (soft-deleted ones too), messages, streams and
+ * events in one transaction. Live subscribers block it unless `force`, which ends them.
+ */
+export async function deleteChat(
+  deps: Deps,
+  scope: Scope,
+  input: { id: string; expectedVersion?: number | null; force?: boolean | null },
+): Promise<DeleteChatResult> {
+  const check = new Checker();
+  const id = check.id(['id'], input.id);
+  check.done();
+  const now = isoNow(deps.clock);
+  const { result, ended } = await deps.store.db.transaction().execute(async (trx) => {
+    const [chat] = await findChats(trx, scope.tenantId, [id]);
+    if (!chat) throw new NotFoundError('CHAT', id);
+    if (input.expectedVersion != null && input.expectedVersion !== chat.version)
+      throw versionMismatch('Chat', input.expectedVersion, chat.version);
+    const connections = await deps.live.activeConnections(id);
+    if (connections > 0 && !input.force) {
+      throw new ConflictError(
+        'ACTIVE_CONNECTIONS',
+        `Chat has ${connections} active connection(s); retry later or pass force: true`,
+        { activeConnections: connections },
+      );
+    }
+    const deletedThreadCount = await countThreadsOfChat(trx, id);
+    // Cascaded rows are not in SQLite's change count, so they are counted first.
+    const deletedMessageCount = await countMessagesOfChat(trx, id);
+    const ended: EndedStream[] = [];
+    for (const stream of await activeStreamsOfChat(trx, id)) {
+      const cancelled = await cancelInTransaction(trx, stream.id, now);
+      ended.push({ stream, cancelled, removedAfterSeq: await lastEventSeq(trx, stream.id) });
+    }
+    await deleteChatRow(trx, id);
+    const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
+    const closedConnections = connections;
+    const auditEntry = await recordAudit(
+      trx,
+      scope,
+      {
+        action: 'chat.delete',
+        targetType: 'CHAT',
+        targetId: id,
+        details: { force: input.force ?? false, deletedThreadCount, deletedMessageCount, cancelledStreamCount, closedConnections },
+      },
+      now,
+    );
+    return {
+      ended,
+      result: {
+        chatId: id,
+        deletedAt: now,
+        deletedThreadCount,
+        deletedMessageCount,
+        cancelledStreamCount,
+        closedConnections,
+        auditEntry,
+      },
+    };
+  });
+  endStreams(deps, ended, now);
+  // Every chatEvents subscription ends after this event.
+  deps.live.publishChatEvent({ type: 'CHAT_DELETED', chatId: id, threadId: null, messageId: null, streamId: null, at: now });
+  await deps.store.flushErasure();
+  return result;
+}

@@ -1,0 +1,66 @@
+import { bumpChatVersions } from '../data/chats.repository.ts';
+import { findFlows } from '../data/flows.repository.ts';
+import { deleteSelection, threadsOfSelection } from '../data/messages.repository.ts';
+import { activeStreamsOfThreads, deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
+import { bumpThreadVersions } from '../data/threads.repository.ts';
+import { type AuditEntry, recordAudit } from './audit.ts';
+import { isoNow } from './clock.ts';
+import type { Deps, Scope } from './deps.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
+import { type MessageFilterInput, toSelection } from './message-filter.ts';
+import { Checker } from './validation.ts';
+
+export interface DeleteMessagesResult {
+  affected: number;
+  hardDelete: boolean;
+  erasedEventCount: number;
+  auditEntry: AuditEntry;
+}
+
+/**
+ * Deletes the flow's messages matching every given filter field (seed 003). With
+ * hardDelete the cached stream events that carried their text are erased too.
+ */
+export async function deleteMessages(
+  deps: Deps,
+  scope: Scope,
+  input: { flowId: string; filter?: MessageFilterInput | null; hardDelete?: boolean | null },
+): Promise<DeleteMessagesResult> {
+  const check = new Checker();
+  const flowId = check.id(['flowId'], input.flowId);
+  const selection = toSelection(check, flowId, input.filter, ['filter']);
+  check.done();
+  const hardDelete = input.hardDelete ?? false;
+  const now = isoNow(deps.clock);
+  const { result, chatIds } = await deps.store.db.transaction().execute(async (trx) => {
+    const [flow] = await findFlows(trx, scope.tenantId, [flowId]);
+    if (!flow) throw new NotFoundError('FLOW', flowId);
+    const touched = await threadsOfSelection(trx, selection);
+    const threadIds = touched.map((t) => t.thread_id);
+    const writing = await activeStreamsOfThreads(trx, threadIds);
+    if (writing.length > 0) {
+      throw new ConflictError(
+        'ACTIVE_STREAM',
+        `A stream is still writing to ${writing.length === 1 ? 'a thread' : `${writing.length} threads`} of these messages; cancel it or retry when it finishes`,
+      );
+    }
+    const erasedEventCount = hardDelete ? await deleteTokenEventsOfSelection(trx, selection) : 0;
+    const affected = await deleteSelection(trx, selection);
+    const chatIds = [...new Set(touched.map((t) => t.chat_id))];
+    await bumpThreadVersions(trx, threadIds, now);
+    await bumpChatVersions(trx, chatIds, now);
+    const { flowId: _flow, ...filterGiven } = selection;
+    const auditEntry = await recordAudit(
+      trx,
+      scope,
+      { action: 'messages.delete', targetType: 'FLOW', targetId: flowId, details: { affected, hardDelete, erasedEventCount, filter: filterGiven } },
+      now,
+    );
+    return { result: { affected, hardDelete, erasedEventCount, auditEntry }, chatIds };
+  });
+  for (const chatId of chatIds) {
+    deps.live.publishChatEvent({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now });
+  }
+  if (result.affected > 0) await deps.store.flushErasure();
+  return result;
+}

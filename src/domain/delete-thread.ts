@@ -1,0 +1,107 @@
+import { performance } from 'node:perf_hooks';
+import { bumpChatVersions } from '../data/chats.repository.ts';
+import { countMessagesByThread } from '../data/messages.repository.ts';
+import type { Db } from '../data/open-database.ts';
+import { activeStreamsOfThreads, lastEventSeq } from '../data/streams.repository.ts';
+import { deleteThreadRow, findThreads, markThreadDeleted } from '../data/threads.repository.ts';
+import { type AuditEntry, recordAudit } from './audit.ts';
+import { isoNow } from './clock.ts';
+import type { Deps, Scope } from './deps.ts';
+import { NotFoundError, versionMismatch } from './errors.ts';
+import { type EndedStream, endStreams } from './publish-after-delete.ts';
+import { cancelInTransaction } from './stream-events.ts';
+import type { Thread } from './threads.ts';
+import { Checker } from './validation.ts';
+
+export interface DeleteThreadResult {
+  thread: Thread;
+  deletedMessageCount: number;
+  cancelledStreamCount: number;
+  deletedAt: string;
+  deletedBy: string;
+  permanent: boolean;
+  restoreUntil: string | null;
+  requestId: string;
+  operationDurationMs: number;
+  auditEntry: AuditEntry;
+}
+
+/**
+ * Soft by default: the thread and its messages vanish from reads and can be restored
+ * until `restoreUntil`. Permanent erases at once, also an already soft-deleted thread.
+ */
+export async function deleteThread(
+  deps: Deps,
+  scope: Scope,
+  input: { id: string; permanent?: boolean | null; expectedVersion?: number | null },
+): Promise<DeleteThreadResult> {
+  const started = performance.now();
+  const check = new Checker();
+  const id = check.id(['id'], input.id);
+  check.done();
+  const permanent = input.permanent ?? false;
+  const now = isoNow(deps.clock);
+  const { result, ended } = await deps.store.db.transaction().execute(async (trx) => {
+    const [thread] = await findThreads(trx, scope.tenantId, [id]);
+    if (!thread || (thread.deleted_at !== null && !permanent)) throw new NotFoundError('THREAD', id);
+    if (input.expectedVersion != null && input.expectedVersion !== thread.version)
+      throw versionMismatch('Thread', input.expectedVersion, thread.version);
+    const deletedMessageCount = (await countMessagesByThread(trx, [id])).get(id) ?? 0;
+    const ended = await cancelThreadStreams(trx, id, permanent, now);
+    const restoreUntil = permanent ? null : new Date(Date.parse(now) + deps.settings.restoreWindowMs).toISOString();
+    if (permanent) await deleteThreadRow(trx, id);
+    else await markThreadDeleted(trx, id, { deletedAt: now, restoreUntil: restoreUntil!, deletedBy: scope.actor });
+    await bumpChatVersions(trx, [thread.chat_id], now);
+    const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
+    const auditEntry = await recordAudit(
+      trx,
+      scope,
+      {
+        action: 'thread.delete',
+        targetType: 'THREAD',
+        targetId: id,
+        details: { permanent, wasSoftDeleted: thread.deleted_at !== null, deletedMessageCount, cancelledStreamCount },
+      },
+      now,
+    );
+    return {
+      ended,
+      result: {
+        thread,
+        deletedMessageCount,
+        cancelledStreamCount,
+        deletedAt: now,
+        deletedBy: scope.actor,
+        permanent,
+        restoreUntil,
+        requestId: scope.requestId,
+        operationDurationMs: 0,
+        auditEntry,
+      },
+    };
+  });
+  endStreams(deps, ended, now);
+  if (result.thread.deleted_at === null) {
+    deps.live.publishChatEvent({
+      type: 'THREAD_DELETED',
+      chatId: result.thread.chat_id,
+      threadId: id,
+      messageId: null,
+      streamId: null,
+      at: now,
+    });
+  }
+  if (permanent) await deps.store.flushErasure();
+  return { ...result, operationDurationMs: performance.now() - started };
+}
+
+/** Cancels the thread's active streams; when it is erased, every stream goes with it. */
+async function cancelThreadStreams(trx: Db, threadId: string, permanent: boolean, now: string): Promise<EndedStream[]> {
+  const active = await activeStreamsOfThreads(trx, [threadId]);
+  const ended: EndedStream[] = [];
+  for (const stream of active) {
+    const cancelled = await cancelInTransaction(trx, stream.id, now);
+    ended.push({ stream, cancelled, removedAfterSeq: permanent ? await lastEventSeq(trx, stream.id) : undefined });
+  }
+  return ended;
+}

@@ -1,0 +1,26 @@
+import type { DataStore } from '../data/open-database.ts';
+import type { LiveState } from '../live/live-state.ts';
+import type { Clock } from './clock.ts';
+
+export interface Settings {
+  /** How long a soft-deleted thread can be restored. */
+  restoreWindowMs: number;
+  /** Pause between two words of the built-in generator. */
+  tokenIntervalMs: number;
+}
+
+/** What every domain operation runs against; built once per process. */
+export interface Deps {
+  store: DataStore;
+  live: LiveState;
+  clock: Clock;
+  settings: Settings;
+}
+
+/** Who acts, for which tenant, in which request: scopes every read and write. */
+export interface Scope {
+  tenantId: string;
+  /** The API key's name: the audit log's actor. */
+  actor: string;
+  requestId: string;
+}

@@ -1,0 +1,33 @@
+import { findFlows, insertFlow, listFlows } from '../data/flows.repository.ts';
+import type { PageRequest } from '../data/keyset.ts';
+import type { FlowRow } from '../data/tables.ts';
+import { isoNow } from './clock.ts';
+import type { Deps, Scope } from './deps.ts';
+import { NotFoundError } from './errors.ts';
+import { newId } from './ids.ts';
+import { Checker } from './validation.ts';
+
+export type Flow = FlowRow;
+
+export async function createFlow(deps: Deps, scope: Scope, input: { name: string; type: Flow['type'] }): Promise<Flow> {
+  const check = new Checker();
+  const name = check.text(['input', 'name'], input.name);
+  check.done();
+  const flow: Flow = { id: newId(), tenant_id: scope.tenantId, name, type: input.type, created_at: isoNow(deps.clock) };
+  await insertFlow(deps.store.db, flow);
+  return flow;
+}
+
+export async function getFlows(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Flow[]> {
+  return findFlows(deps.store.db, scope.tenantId, ids);
+}
+
+export async function requireFlow(deps: Deps, scope: Scope, id: string): Promise<Flow> {
+  const [flow] = await getFlows(deps, scope, [id]);
+  if (!flow) throw new NotFoundError('FLOW', id);
+  return flow;
+}
+
+export async function pageFlows(deps: Deps, scope: Scope, page: PageRequest): Promise<Flow[]> {
+  return listFlows(deps.store.db, scope.tenantId, page);
+}

@@ -1,0 +1,100 @@
+import { bumpChatVersions } from '../data/chats.repository.ts';
+import type { PageRequest } from '../data/keyset.ts';
+import { findLiveMessages, insertMessage, listSelectedMessages } from '../data/messages.repository.ts';
+import type { Db } from '../data/open-database.ts';
+import type { MessageRow } from '../data/tables.ts';
+import { bumpThreadVersions } from '../data/threads.repository.ts';
+import { isoNow } from './clock.ts';
+import type { Deps, Scope } from './deps.ts';
+import { NotFoundError } from './errors.ts';
+import { requireFlow } from './flows.ts';
+import { newId } from './ids.ts';
+import { type MessageFilterInput, toSelection } from './message-filter.ts';
+import { type Thread, requireThread } from './threads.ts';
+import { Checker, LIMITS } from './validation.ts';
+
+export type Message = MessageRow;
+
+export interface PostMessageInput {
+  threadId: string;
+  role: Message['role'];
+  content: string;
+  sessionId?: string | null;
+  memoryType?: string | null;
+  chatType?: Message['chat_type'] | null;
+  feedback?: Message['feedback'];
+  createdAt?: string | null;
+}
+
+/** Builds a message row of a thread; the caller inserts it with `appendMessage`. */
+export function newMessage(thread: Thread, fields: Omit<Message, 'id' | 'tenant_id' | 'flow_id' | 'chat_id' | 'thread_id'>): Message {
+  return {
+    id: newId(),
+    tenant_id: thread.tenant_id,
+    flow_id: thread.flow_id,
+    chat_id: thread.chat_id,
+    thread_id: thread.id,
+    ...fields,
+  };
+}
+
+/** Inserts a message and raises its thread's and chat's versions, in the caller's transaction. */
+export async function appendMessage(trx: Db, message: Message, now: string): Promise<void> {
+  await insertMessage(trx, message);
+  await bumpThreadVersions(trx, [message.thread_id], now);
+  await bumpChatVersions(trx, [message.chat_id], now);
+}
+
+export async function postMessage(deps: Deps, scope: Scope, input: PostMessageInput): Promise<Message> {
+  const check = new Checker();
+  const threadId = check.id(['input', 'threadId'], input.threadId);
+  const content = check.text(['input', 'content'], input.content, LIMITS.contentLength);
+  const sessionId = check.optionalText(['input', 'sessionId'], input.sessionId);
+  const memoryType = check.optionalText(['input', 'memoryType'], input.memoryType);
+  const createdAt = check.date(['input', 'createdAt'], input.createdAt);
+  check.done();
+  const thread = await requireThread(deps, scope, threadId);
+  const now = isoNow(deps.clock);
+  const message = newMessage(thread, {
+    role: input.role,
+    content,
+    session_id: sessionId ?? null,
+    memory_type: memoryType ?? null,
+    chat_type: input.chatType ?? 'INTERNAL',
+    feedback: input.feedback ?? null,
+    created_at: createdAt ?? now,
+  });
+  await deps.store.db.transaction().execute((trx) => appendMessage(trx, message, now));
+  deps.live.publishChatEvent({
+    type: 'MESSAGE_POSTED',
+    chatId: thread.chat_id,
+    threadId: thread.id,
+    messageId: message.id,
+    streamId: null,
+    at: now,
+  });
+  return message;
+}
+
+export async function getMessages(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Message[]> {
+  return findLiveMessages(deps.store.db, scope.tenantId, ids);
+}
+
+export async function pageMessagesOfFlow(
+  deps: Deps,
+  scope: Scope,
+  input: { flowId: string; filter?: MessageFilterInput | null },
+  page: PageRequest,
+): Promise<Message[]> {
+  const check = new Checker();
+  const flowId = check.id(['flowId'], input.flowId);
+  const selection = toSelection(check, flowId, input.filter, ['filter']);
+  check.done();
+  try {
+    await requireFlow(deps, scope, flowId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+  return listSelectedMessages(deps.store.db, selection, page);
+}

@@ -1,0 +1,44 @@
+import { countMessagesByThread } from '../data/messages.repository.ts';
+import { deleteThreadRow, findExpiredThreads } from '../data/threads.repository.ts';
+import { recordAudit } from './audit.ts';
+import { isoNow } from './clock.ts';
+import type { Deps } from './deps.ts';
+import { newId } from './ids.ts';
+
+/** The audit actor of erasures nobody asked for at that moment. */
+export const PURGE_ACTOR = 'system:purge';
+
+/**
+ * Erases soft-deleted threads whose restore window has passed, one thread per
+ * transaction so a long backlog never holds the database for long.
+ */
+export async function purgeExpiredThreads(deps: Deps, onProgress?: (purged: number) => void): Promise<number> {
+  const requestId = newId();
+  let purged = 0;
+  for (;;) {
+    const now = isoNow(deps.clock);
+    const batch = await findExpiredThreads(deps.store.db, now, 100);
+    if (batch.length === 0) break;
+    for (const thread of batch) {
+      await deps.store.db.transaction().execute(async (trx) => {
+        const deletedMessageCount = (await countMessagesByThread(trx, [thread.id])).get(thread.id) ?? 0;
+        await deleteThreadRow(trx, thread.id);
+        await recordAudit(
+          trx,
+          { tenantId: thread.tenant_id, actor: PURGE_ACTOR, requestId },
+          {
+            action: 'thread.purge',
+            targetType: 'THREAD',
+            targetId: thread.id,
+            details: { deletedMessageCount, deletedAt: thread.deleted_at, restoreUntil: thread.restore_until },
+          },
+          now,
+        );
+      });
+      purged += 1;
+      onProgress?.(purged);
+    }
+  }
+  if (purged > 0) await deps.store.flushErasure();
+  return purged;
+}

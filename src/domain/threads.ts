@@ -1,0 +1,124 @@
+import { bumpChatVersions } from '../data/chats.repository.ts';
+import type { PageRequest } from '../data/keyset.ts';
+import { countMessagesByThread, listMessagesOfThread } from '../data/messages.repository.ts';
+import type { ThreadRow } from '../data/tables.ts';
+import {
+  findThreads,
+  insertThread,
+  listSoftDeletedThreads,
+  unmarkThreadDeleted,
+} from '../data/threads.repository.ts';
+import { type AuditEntry, recordAudit } from './audit.ts';
+import { requireChat } from './chats.ts';
+import { isoNow } from './clock.ts';
+import type { Deps, Scope } from './deps.ts';
+import { NotFoundError } from './errors.ts';
+import { newId } from './ids.ts';
+import { Checker, LIMITS } from './validation.ts';
+
+export type Thread = ThreadRow;
+
+export function isRestorable(thread: Thread, now: string): boolean {
+  return thread.deleted_at !== null && thread.restore_until !== null && thread.restore_until > now;
+}
+
+export async function createThread(
+  deps: Deps,
+  scope: Scope,
+  input: { chatId: string; title?: string | null; metadata?: unknown },
+): Promise<Thread> {
+  const check = new Checker();
+  const chatId = check.id(['input', 'chatId'], input.chatId);
+  const title = check.optionalText(['input', 'title'], input.title);
+  const metadata = input.metadata === undefined || input.metadata === null ? null : JSON.stringify(input.metadata);
+  if (metadata !== null && Buffer.byteLength(metadata) > LIMITS.metadataBytes)
+    check.fail(['input', 'metadata'], `must be at most ${LIMITS.metadataBytes} bytes as JSON`);
+  check.done();
+  const chat = await requireChat(deps, scope, chatId);
+  const now = isoNow(deps.clock);
+  const thread: Thread = {
+    id: newId(),
+    tenant_id: scope.tenantId,
+    chat_id: chat.id,
+    flow_id: chat.flow_id,
+    title: title ?? null,
+    metadata,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+    restore_until: null,
+    deleted_by: null,
+  };
+  await deps.store.db.transaction().execute(async (trx) => {
+    await insertThread(trx, thread);
+    await bumpChatVersions(trx, [chat.id], now);
+  });
+  deps.live.publishChatEvent({
+    type: 'THREAD_CREATED',
+    chatId: chat.id,
+    threadId: thread.id,
+    messageId: null,
+    streamId: null,
+    at: now,
+  });
+  return thread;
+}
+
+/** Live threads only: a soft-deleted thread is gone from every read. */
+export async function getThreads(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Thread[]> {
+  const rows = await findThreads(deps.store.db, scope.tenantId, ids);
+  return rows.filter((t) => t.deleted_at === null);
+}
+
+export async function requireThread(deps: Deps, scope: Scope, id: string): Promise<Thread> {
+  const [thread] = await getThreads(deps, scope, [id]);
+  if (!thread) throw new NotFoundError('THREAD', id);
+  return thread;
+}
+
+export async function pageDeletedThreads(deps: Deps, scope: Scope, page: PageRequest) {
+  return listSoftDeletedThreads(deps.store.db, scope.tenantId, isoNow(deps.clock), page);
+}
+
+export async function pageMessagesOfThread(deps: Deps, thread: Thread, page: PageRequest) {
+  return listMessagesOfThread(deps.store.db, thread.id, page);
+}
+
+export async function messageCountsOfThreads(deps: Deps, threadIds: readonly string[]) {
+  return countMessagesByThread(deps.store.db, threadIds);
+}
+
+export async function restoreThread(
+  deps: Deps,
+  scope: Scope,
+  input: { id: string },
+): Promise<{ thread: Thread; auditEntry: AuditEntry }> {
+  const check = new Checker();
+  const id = check.id(['id'], input.id);
+  check.done();
+  const now = isoNow(deps.clock);
+  const result = await deps.store.db.transaction().execute(async (trx) => {
+    const [thread] = await findThreads(trx, scope.tenantId, [id]);
+    if (!thread || !isRestorable(thread, now)) throw new NotFoundError('THREAD', id);
+    await unmarkThreadDeleted(trx, id, now);
+    await bumpChatVersions(trx, [thread.chat_id], now);
+    const auditEntry = await recordAudit(
+      trx,
+      scope,
+      { action: 'thread.restore', targetType: 'THREAD', targetId: id, details: { deletedAt: thread.deleted_at } },
+      now,
+    );
+    const [restored] = await findThreads(trx, scope.tenantId, [id]);
+    return { thread: restored!, auditEntry };
+  });
+  deps.live.publishChatEvent({
+    type: 'THREAD_RESTORED',
+    chatId: result.thread.chat_id,
+    threadId: id,
+    messageId: null,
+    streamId: null,
+    at: now,
+  });
+  return result;
+}

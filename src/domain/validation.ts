@@ -1,0 +1,74 @@
+import { type FieldError, ValidationError } from './errors.ts';
+
+export const LIMITS = {
+  /** Message content and prompts, in characters. */
+  contentLength: 100_000,
+  /** Names, titles, session ids and memory types. */
+  shortText: 500,
+  /** Thread metadata, serialised as JSON. */
+  metadataBytes: 16_384,
+} as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// ISO-8601 date, or date and time with an optional fraction and a zone (Z or ±hh:mm).
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Collects every problem of one operation's input before anything runs, so a client
+ * sees all of them at once and nothing is changed.
+ */
+export class Checker {
+  private readonly errors: FieldError[] = [];
+
+  fail(path: string[], message: string): void {
+    this.errors.push({ path, message });
+  }
+
+  id(path: string[], value: string): string {
+    if (!UUID.test(value)) this.fail(path, value === '' ? 'must not be empty' : 'must be a UUID');
+    return value.toLowerCase();
+  }
+
+  text(path: string[], value: string, max: number = LIMITS.shortText): string {
+    if (value.trim() === '') this.fail(path, 'must not be empty');
+    else if (value.length > max) this.fail(path, `must be at most ${max} characters`);
+    return value;
+  }
+
+  optionalText(path: string[], value: string | null | undefined, max: number = LIMITS.shortText) {
+    return value === null || value === undefined ? undefined : this.text(path, value, max);
+  }
+
+  /**
+   * Parses an ISO-8601 date strictly (no silent match-all on garbage) into the stored
+   * form. A bare date means the start of that day, or its end where `endOfDay` is set,
+   * so an inclusive range of whole days covers them completely.
+   */
+  date(path: string[], value: string | null | undefined, endOfDay = false): string | undefined {
+    if (value === null || value === undefined) return undefined;
+    const parsed = parseIsoDate(value);
+    if (parsed === undefined) {
+      this.fail(path, 'must be an ISO-8601 date or date-time, e.g. 2024-01-31T23:59:59Z');
+      return undefined;
+    }
+    if (parsed.dateOnly && endOfDay) parsed.date.setUTCHours(23, 59, 59, 999);
+    return parsed.date.toISOString();
+  }
+
+  done(): void {
+    if (this.errors.length > 0) throw new ValidationError(this.errors);
+  }
+}
+
+function parseIsoDate(value: string): { date: Date; dateOnly: boolean } | undefined {
+  const m = ISO_DATE.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1, 7).map((part) => Number(part ?? 0));
+  // Date() would roll 2024-02-30 over into March; a real calendar date must survive the trip.
+  const day = new Date(Date.UTC(y!, mo! - 1, d!));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo! - 1 || day.getUTCDate() !== d) return undefined;
+  if (h > 23 || mi > 59 || sec > 59) return undefined;
+  const dateOnly = m[4] === undefined;
+  const date = new Date(dateOnly ? `${value}T00:00:00.000Z` : value);
+  return Number.isNaN(date.getTime()) ? undefined : { date, dateOnly };
+}

@@ -1,0 +1,57 @@
+import { GraphQLError } from 'graphql';
+import { type AuditEntry, auditLog } from '../../domain/audit.ts';
+import { builder } from '../builder.ts';
+import { ResourceTypeEnum } from './errors.ts';
+
+
+export const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    action: t.exposeString('action', {
+      description: 'e.g. chat.delete, thread.delete, thread.restore, thread.purge, stream.delete, messages.delete',
+    }),
+    targetType: t.field({ type: ResourceTypeEnum, resolve: (a) => a.target_type }),
+    targetId: t.exposeID('target_id'),
+    actor: t.exposeString('actor', { description: "the API key's name that acted" }),
+    requestId: t.exposeID('request_id'),
+    details: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'counts and options of the operation; never message content',
+      resolve: (a) => (a.details === null ? null : (JSON.parse(a.details) as unknown)),
+    }),
+    at: t.field({ type: 'DateTime', resolve: (a) => a.at }),
+  }),
+});
+
+const AuditEntryConnection = builder.connectionObject(
+  { type: AuditEntryRef, name: 'AuditEntryConnection' },
+  { name: 'AuditEntryEdge' },
+);
+
+// The audit log is append-only and ordered by insertion, so its cursor is the entry's seq.
+builder.queryField('auditLog', (t) =>
+  t.field({
+      type: AuditEntryConnection,
+      description: 'newest first',
+      args: { first: t.arg.int(), after: t.arg.string() },
+      resolve: async (_root, args, ctx) => {
+        const after = args.after == null ? undefined : Number(Buffer.from(args.after, 'base64url').toString('utf8'));
+        if (after !== undefined && !Number.isInteger(after))
+          throw new GraphQLError('after is not a cursor of this list', { extensions: { code: 'BAD_USER_INPUT' } });
+        const size = Math.min(Math.max(args.first ?? 20, 0), 100);
+        const rows = await auditLog(ctx.deps, ctx.scope, after, size + 1);
+        const page = rows.slice(0, size);
+        const edges = page.map((node) => ({ node, cursor: Buffer.from(String(node.seq)).toString('base64url') }));
+        return {
+          edges,
+          pageInfo: {
+            hasNextPage: rows.length > size,
+            hasPreviousPage: after !== undefined,
+            startCursor: edges[0]?.cursor ?? null,
+            endCursor: edges.at(-1)?.cursor ?? null,
+          },
+        };
+      },
+  }),
+);

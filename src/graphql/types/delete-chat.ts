@@ -1,0 +1,36 @@
+import { type DeleteChatResult, deleteChat } from '../../domain/delete-chat.ts';
+import { builder } from '../builder.ts';
+import { AuditEntryRef } from './audit.ts';
+import { DELETE_ERRORS } from './errors.ts';
+
+const DeleteChatSuccess = builder.objectRef<DeleteChatResult>('DeleteChatSuccess').implement({
+  fields: (t) => ({
+    chatId: t.exposeID('chatId'),
+    success: t.boolean({ resolve: () => true }),
+    message: t.string({ description: 'Chat deleted successfully', resolve: () => 'Chat deleted successfully' }),
+    deletedAt: t.field({ type: 'DateTime', resolve: (r) => r.deletedAt }),
+    deletedThreadCount: t.exposeInt('deletedThreadCount'),
+    deletedMessageCount: t.exposeInt('deletedMessageCount'),
+    cancelledStreamCount: t.exposeInt('cancelledStreamCount'),
+    closedConnections: t.exposeInt('closedConnections', {
+      description: 'live subscriptions ended because force was true',
+    }),
+    auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+  }),
+});
+
+builder.mutationField('deleteChat', (t) =>
+  t.field({
+    type: DeleteChatSuccess,
+    description:
+      'Permanently removes the chat, its threads (soft-deleted ones too), messages, streams and their events. ' +
+      'Live chatEvents subscriptions make it a ConflictError unless force is true.',
+    errors: { types: DELETE_ERRORS, union: { name: 'DeleteChatResult' }, directResult: true },
+    args: {
+      id: t.arg.id({ required: true }),
+      expectedVersion: t.arg.int(),
+      force: t.arg.boolean({ defaultValue: false }),
+    },
+    resolve: (_root, args, ctx) => deleteChat(ctx.deps, ctx.scope, args),
+  }),
+);

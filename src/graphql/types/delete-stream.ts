@@ -1,0 +1,30 @@
+import { type DeleteStreamResult, deleteStream } from '../../domain/delete-stream.ts';
+import { builder } from '../builder.ts';
+import { AuditEntryRef } from './audit.ts';
+import { StreamStatusEnum } from './enums.ts';
+import { DELETE_ERRORS } from './errors.ts';
+
+const DeleteStreamSuccess = builder.objectRef<DeleteStreamResult>('DeleteStreamSuccess').implement({
+  fields: (t) => ({
+    streamId: t.exposeID('streamId'),
+    previousStatus: t.field({ type: StreamStatusEnum, resolve: (r) => r.previousStatus }),
+    cancelled: t.exposeBoolean('cancelled', {
+      description: 'true when the stream was QUEUED or RUNNING and was cancelled first',
+    }),
+    deletedEventCount: t.exposeInt('deletedEventCount'),
+    deletedAt: t.field({ type: 'DateTime', resolve: (r) => r.deletedAt }),
+    auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+  }),
+});
+
+builder.mutationField('deleteStream', (t) =>
+  t.field({
+    type: DeleteStreamSuccess,
+    description:
+      'Cancels a QUEUED or RUNNING stream, then removes it with its cached events. ' +
+      'The message a COMPLETED stream committed stays in its thread.',
+    errors: { types: DELETE_ERRORS, union: { name: 'DeleteStreamResult' }, directResult: true },
+    args: { id: t.arg.id({ required: true }), expectedVersion: t.arg.int() },
+    resolve: (_root, args, ctx) => deleteStream(ctx.deps, ctx.scope, args),
+  }),
+);

@@ -1,0 +1,65 @@
+import { ConflictError, type FieldError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { builder } from '../builder.ts';
+
+// Expected failures are data: each domain error class is an object type, and the four
+// deletes list them in their result unions (plugin-errors turns a throw into a member).
+
+export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
+  fields: (t) => ({ message: t.exposeString('message') }),
+});
+
+export const ResourceTypeEnum = builder.enumType('ResourceType', {
+  values: ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM'] as const,
+});
+
+const ConflictReasonEnum = builder.enumType('ConflictReason', {
+  values: {
+    ACTIVE_CONNECTIONS: { description: 'deleteChat while live subscriptions watch the chat and force is false' },
+    VERSION_MISMATCH: { description: "expectedVersion was given and the resource's current version differs" },
+    ACTIVE_STREAM: { description: 'deleteMessages would remove messages of a thread that a RUNNING stream is writing' },
+  } as const,
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    resourceType: t.field({ type: ResourceTypeEnum, resolve: (e) => e.resourceType }),
+    id: t.exposeID('id'),
+  }),
+});
+
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    reason: t.field({ type: ConflictReasonEnum, resolve: (e) => e.reason }),
+    activeConnections: t.int({
+      nullable: true,
+      description: 'open live connections on the chat (ACTIVE_CONNECTIONS)',
+      resolve: (e) => e.activeConnections,
+    }),
+    currentVersion: t.int({
+      nullable: true,
+      description: "the resource's version now (VERSION_MISMATCH)",
+      resolve: (e) => e.currentVersion,
+    }),
+  }),
+});
+
+const FieldErrorType = builder.objectRef<FieldError>('FieldError').implement({
+  fields: (t) => ({
+    path: t.exposeStringList('path', { description: 'argument path, e.g. ["filter", "startDate"]' }),
+    message: t.exposeString('message'),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    fieldErrors: t.field({ type: [FieldErrorType], resolve: (e) => e.fieldErrors }),
+  }),
+});
+
+export const DELETE_ERRORS = [NotFoundError, ConflictError, ValidationError];

@@ -1,0 +1,72 @@
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { type Message, getMessages, pageMessagesOfFlow, postMessage } from '../../domain/messages.ts';
+import { builder } from '../builder.ts';
+import { byCreation, keysetConnection } from '../paging.ts';
+import { ChatTypeEnum, FeedbackTypeEnum, MessageRoleEnum } from './enums.ts';
+import { MessageFilterInput } from './message-filter.ts';
+import { ThreadRef } from './thread.ts';
+
+export const MessageRef = builder.loadableObjectRef<Message, string>('Message', {
+  load: async (ids, ctx) => getMessages(ctx.deps, ctx.scope, ids),
+  sort: (message) => message.id,
+});
+
+MessageRef.implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    thread: t.field({ type: ThreadRef, resolve: (m) => m.thread_id }),
+    chatId: t.id({ resolve: (m) => m.chat_id }),
+    role: t.field({ type: MessageRoleEnum, resolve: (m) => m.role }),
+    content: t.exposeString('content'),
+    sessionId: t.exposeString('session_id', { nullable: true }),
+    memoryType: t.exposeString('memory_type', { nullable: true }),
+    chatType: t.field({ type: ChatTypeEnum, resolve: (m) => m.chat_type }),
+    feedback: t.field({ type: FeedbackTypeEnum, nullable: true, resolve: (m) => m.feedback }),
+    createdAt: t.field({ type: 'DateTime', resolve: (m) => m.created_at }),
+  }),
+});
+
+export const MessageConnection = builder.connectionObject(
+  { type: MessageRef, name: 'MessageConnection' },
+  { name: 'MessageEdge' },
+);
+
+builder.queryField('messages', (t) =>
+  t.connection(
+    {
+      type: MessageRef,
+      args: { flowId: t.arg.id({ required: true }), filter: t.arg({ type: MessageFilterInput }) },
+      resolve: (_root, args, ctx) =>
+        keysetConnection(args, byCreation, (page) =>
+          pageMessagesOfFlow(ctx.deps, ctx.scope, { flowId: args.flowId, filter: args.filter }, page),
+        ),
+    },
+    MessageConnection,
+  ),
+);
+
+const PostMessageInput = builder.inputType('PostMessageInput', {
+  fields: (t) => ({
+    threadId: t.id({ required: true }),
+    role: t.field({ type: MessageRoleEnum, required: true }),
+    content: t.string({ required: true }),
+    sessionId: t.string(),
+    memoryType: t.string(),
+    chatType: t.field({ type: ChatTypeEnum }),
+    feedback: t.field({ type: FeedbackTypeEnum }),
+    createdAt: t.field({ type: 'DateTime', description: 'defaults to now; lets importers keep original times' }),
+  }),
+});
+
+const PostMessageSuccess = builder.objectRef<{ message: Message }>('PostMessageSuccess').implement({
+  fields: (t) => ({ message: t.field({ type: MessageRef, resolve: (r) => r.message }) }),
+});
+
+builder.mutationField('postMessage', (t) =>
+  t.field({
+    type: PostMessageSuccess,
+    errors: { types: [NotFoundError, ValidationError], union: { name: 'PostMessageResult' }, directResult: true },
+    args: { input: t.arg({ type: PostMessageInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({ message: await postMessage(ctx.deps, ctx.scope, input) }),
+  }),
+);

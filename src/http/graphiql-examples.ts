@@ -1,0 +1,40 @@
+// The operations GraphiQL opens with: look around, then try each delete on demo data.
+export const EXAMPLE_OPERATIONS = /* GraphQL */ `# chat-gateway: every delete returns a union; ask for each member you handle.
+# Run "Chats" first, then paste an id into the delete you want to try.
+
+query Chats {
+  chats(first: 5) {
+    edges { node { id title version messageCount threads(first: 5) { edges { node { id title messageCount } } } } }
+  }
+}
+
+mutation DeleteChat($id: ID!) {
+  deleteChat(id: $id) {
+    __typename
+    ... on DeleteChatSuccess { success message deletedAt deletedThreadCount deletedMessageCount }
+    ... on NotFoundError { message resourceType id }
+    ... on ConflictError { message reason activeConnections currentVersion }
+    ... on ValidationError { message fieldErrors { path message } }
+  }
+}
+
+mutation DeleteThread($id: ID!) {
+  deleteThread(id: $id) {
+    __typename
+    ... on DeleteThreadSuccess { id deleted object softDelete canRestore restoreUntil deletedMessageCount }
+    ... on Error { message }
+  }
+}
+
+mutation DeleteMessages($flowId: ID!) {
+  deleteMessages(flowId: $flowId, filter: { feedbackTypes: [THUMBS_DOWN] }) {
+    __typename
+    ... on DeleteMessagesSuccess { affected hardDelete }
+    ... on Error { message }
+  }
+}
+
+subscription WatchStream($streamId: ID!) {
+  streamEvents(id: $streamId) { seq type data at }
+}
+`;

@@ -1,0 +1,74 @@
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError } from 'graphql-yoga';
+import { authenticate } from '../domain/api-keys.ts';
+import type { Deps } from '../domain/deps.ts';
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
+import { newId } from '../domain/ids.ts';
+import type { TokenSource } from '../domain/token-sources.ts';
+import type { Context } from '../graphql/context.ts';
+import { schema } from '../graphql/schema.ts';
+import { apiKeyFrom } from './api-key.ts';
+import { EXAMPLE_OPERATIONS } from './graphiql-examples.ts';
+
+export interface GatewayOptions {
+  deps: Deps;
+  tokens: TokenSource;
+  /** Prefills GraphiQL's headers with this key (demo mode only). */
+  demoKey?: string;
+}
+
+export type Gateway = ReturnType<typeof createGateway>;
+
+/**
+ * Domain errors outside a result union (a list query's bad filter, a subscription to
+ * a missing stream) become coded GraphQL errors; anything else stays masked.
+ */
+function exposeDomainError(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof UnauthenticatedError) {
+    return new GraphQLError(original.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+  if (original instanceof ValidationError && error instanceof GraphQLError) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'BAD_USER_INPUT', fieldErrors: original.fieldErrors },
+    });
+  }
+  if (original instanceof NotFoundError && error instanceof GraphQLError) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'NOT_FOUND', resourceType: original.resourceType, id: original.id },
+    });
+  }
+  return maskError(error, message, isDev);
+}
+
+export function createGateway({ deps, tokens, demoKey }: GatewayOptions) {
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    maskedErrors: { maskError: exposeDomainError },
+    graphiql: {
+      title: 'chat-gateway',
+      defaultQuery: EXAMPLE_OPERATIONS,
+      headers: JSON.stringify(demoKey ? { 'x-api-key': demoKey } : { 'x-api-key': '<your API key>' }),
+    },
+    context: async ({ request, connectionParams }: { request: Request; connectionParams?: Record<string, unknown> }) => {
+      const fromParams = connectionParams?.['x-api-key'] ?? connectionParams?.apiKey;
+      const key = apiKeyFrom(request.headers) ?? (typeof fromParams === 'string' ? fromParams : undefined);
+      let who: { tenantId: string; actor: string };
+      try {
+        who = await authenticate(deps.store.db, key);
+      } catch (error) {
+        if (error instanceof UnauthenticatedError) {
+          throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        }
+        throw error;
+      }
+      return { deps, tokens, scope: { ...who, requestId: newId() } } satisfies Context;
+    },
+  });
+}

@@ -1,0 +1,32 @@
+export type ChatEventType =
+  | 'THREAD_CREATED'
+  | 'THREAD_DELETED'
+  | 'THREAD_RESTORED'
+  | 'MESSAGE_POSTED'
+  | 'MESSAGES_DELETED'
+  | 'STREAM_STARTED'
+  | 'STREAM_FINISHED'
+  | 'STREAM_DELETED'
+  | 'CHAT_DELETED';
+
+export interface ChatEvent {
+  type: ChatEventType;
+  chatId: string;
+  threadId: string | null;
+  messageId: string | null;
+  streamId: string | null;
+  at: string;
+}
+
+export type StreamEventType = 'STARTED' | 'TOKEN' | 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'DELETED';
+
+export interface StreamEvent {
+  streamId: string;
+  seq: number;
+  type: StreamEventType;
+  data: string | null;
+  at: string;
+}
+
+/** After one of these a stream produces nothing more. */
+export const TERMINAL_STREAM_EVENTS: ReadonlySet<StreamEventType> = new Set(['COMPLETED', 'CANCELLED', 'FAILED', 'DELETED']);

@@ -1,0 +1,24 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from './app.ts';
+
+/** Serves the app on a port; `stop` stops accepting, ends subscriptions, then closes the app. */
+export async function listen(app: App, port: number, host: string): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
+  const server = createServer(app.gateway);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  return {
+    server,
+    url,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
