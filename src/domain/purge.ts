@@ -12,7 +12,7 @@ export const PURGE_ACTOR = 'system:purge';
  * Erases soft-deleted threads whose restore window has passed, one thread per
  * transaction so a long backlog never holds the database for long.
  */
-export async function purgeExpiredThreads(deps: Deps, onProgress?: (purged: number) => void): Promise<number> {
+export async function purgeExpiredThreads(deps: Pick<Deps, 'store' | 'clock'>, onProgress?: (purged: number) => void): Promise<number> {
   const requestId = newId();
   let purged = 0;
   for (;;) {

@@ -1,3 +1,4 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError } from 'graphql-yoga';
 import { authenticate } from '../domain/api-keys.ts';
@@ -51,6 +52,9 @@ export function createGateway({ deps, tokens, demoKey }: GatewayOptions) {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     maskedErrors: { maskError: exposeDomainError },
+    // The bundled GraphiQL: the default one loads its code from a CDN, which an offline
+    // machine (or a locked-down network) cannot reach.
+    renderGraphiQL,
     graphiql: {
       title: 'chat-gateway',
       defaultQuery: EXAMPLE_OPERATIONS,
