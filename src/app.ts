@@ -4,7 +4,7 @@ import { openSqlite } from './data/open-database.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
-import { failOrphanedStreams } from './domain/streams.ts';
+import { endActiveStreams } from './domain/streams.ts';
 import { type TokenSource, echoTokens } from './domain/token-sources.ts';
 import { type Gateway, createGateway } from './http/yoga.ts';
 import { MemoryLiveState } from './live/memory-live-state.ts';
@@ -35,7 +35,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock: options.clock ?? systemClock,
     settings: { restoreWindowMs: config.restoreWindowMs, tokenIntervalMs: config.tokenIntervalMs },
   };
-  await failOrphanedStreams(deps);
+  await endActiveStreams(deps, 'FAILED', 'the server restarted while the stream was active');
   const gateway = createGateway({
     deps,
     tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
@@ -47,14 +47,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       : setInterval(() => {
           purgeExpiredThreads(deps).catch((error: unknown) => console.error('purge failed', error));
         }, config.purgeIntervalMs).unref();
+  let closing: Promise<void> | undefined;
+  /** Stops generators, ends their streams as CANCELLED, completes subscriptions, closes the database. */
+  const shutDown = async () => {
+    clearInterval(timer);
+    await live.stopTasks();
+    await endActiveStreams(deps, 'CANCELLED', 'the server shut down');
+    await live.close();
+    await store.close();
+  };
   return {
     gateway,
     deps,
     live,
-    async close() {
-      clearInterval(timer);
-      await live.close();
-      await store.close();
+    close() {
+      closing ??= shutDown();
+      return closing;
     },
   };
 }

@@ -1,10 +1,12 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from './app.ts';
+import { attachWebSocket } from './http/websocket.ts';
 
 /** Serves the app on a port; `stop` stops accepting, ends subscriptions, then closes the app. */
 export async function listen(app: App, port: number, host: string): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
   const server = createServer(app.gateway);
+  const websocket = attachWebSocket(server, app.gateway, app.deps);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -15,8 +17,10 @@ export async function listen(app: App, port: number, host: string): Promise<{ se
     server,
     url,
     async stop() {
+      // Stop accepting first; open subscriptions then end with a complete before the sockets close.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
+      await websocket.close();
       server.closeAllConnections();
       await closed;
     },

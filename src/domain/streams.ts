@@ -188,20 +188,20 @@ export async function cancelStream(
 }
 
 /**
- * A stream still QUEUED or RUNNING at start-up lost its generator with the previous
- * process: it is marked FAILED so clients and deletes see a finished stream.
+ * Ends every stream still QUEUED or RUNNING whose generator is gone: at shutdown
+ * (CANCELLED, after the tasks stopped) and at start-up after a crash (FAILED).
  */
-export async function failOrphanedStreams(deps: Deps): Promise<number> {
-  const orphans = await streamsInStatus(deps.store.db, ACTIVE_STATUSES);
-  for (const stream of orphans) {
-    await deps.store.db.transaction().execute(async (trx) => {
-      const at = isoNow(deps.clock);
-      await transitionStream(trx, stream.id, ACTIVE_STATUSES, { status: 'FAILED', finished_at: at }, {
-        type: 'FAILED',
-        data: 'the server restarted while the stream was active',
-        at,
-      });
-    });
+export async function endActiveStreams(deps: Deps, status: 'CANCELLED' | 'FAILED', reason: string): Promise<number> {
+  const active = await streamsInStatus(deps.store.db, ACTIVE_STATUSES);
+  for (const stream of active) {
+    const at = isoNow(deps.clock);
+    const done = await deps.store.db.transaction().execute((trx) =>
+      transitionStream(trx, stream.id, ACTIVE_STATUSES, { status, finished_at: at }, { type: status, data: reason, at }),
+    );
+    if (done) {
+      deps.live.publishStreamEvents(stream.id, [done.event]);
+      publishFinished(deps, stream, at);
+    }
   }
-  return orphans.length;
+  return active.length;
 }

@@ -22,6 +22,8 @@ export interface LiveState {
   /** Runs a stream's generator; `cancelTask` aborts its signal, wherever it runs. */
   runTask(streamId: string, task: (signal: AbortSignal) => Promise<void>): void;
   cancelTask(streamId: string): void;
-  /** Aborts every task and ends every subscription (shutdown). */
+  /** Aborts every running task here and waits until each has stopped (shutdown). */
+  stopTasks(): Promise<void>;
+  /** Ends every subscription with a complete (shutdown, after the last events). */
   close(): Promise<void>;
 }

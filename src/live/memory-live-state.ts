@@ -69,10 +69,14 @@ export class MemoryLiveState implements LiveState {
     return this.tasks.size;
   }
 
-  async close(): Promise<void> {
+  async stopTasks(): Promise<void> {
     for (const controller of this.tasks.values()) controller.abort();
-    for (const stop of this.stops) stop();
     await Promise.all(this.running);
+  }
+
+  async close(): Promise<void> {
+    await this.stopTasks();
+    for (const stop of this.stops) stop();
   }
 
   private count(chatId: string, delta: number): void {
