@@ -1,15 +1,14 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError } from 'graphql-yoga';
-import { authenticate } from '../domain/api-keys.ts';
 import type { Deps } from '../domain/deps.ts';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
 import type { TokenSource } from '../domain/token-sources.ts';
 import type { Context } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
-import { apiKeyFrom } from './api-key.ts';
+import { scopeOfRequest } from './authenticate.ts';
 import { EXAMPLE_OPERATIONS } from './graphiql-examples.ts';
+import { useRestRoutes } from './rest/rest-routes.ts';
 
 export interface GatewayOptions {
   deps: Deps;
@@ -50,6 +49,7 @@ export function createGateway({ deps, tokens, demoKey }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    plugins: [useRestRoutes(deps, tokens)],
     landingPage: false,
     maskedErrors: { maskError: exposeDomainError },
     // The bundled GraphiQL: the default one loads its code from a CDN, which an offline
@@ -62,17 +62,15 @@ export function createGateway({ deps, tokens, demoKey }: GatewayOptions) {
     },
     context: async ({ request, connectionParams }: { request: Request; connectionParams?: Record<string, unknown> }) => {
       const fromParams = connectionParams?.['x-api-key'] ?? connectionParams?.apiKey;
-      const key = apiKeyFrom(request.headers) ?? (typeof fromParams === 'string' ? fromParams : undefined);
-      let who: { tenantId: string; actor: string };
       try {
-        who = await authenticate(deps.store.db, key);
+        const scope = await scopeOfRequest(deps, request.headers, typeof fromParams === 'string' ? fromParams : undefined);
+        return { deps, tokens, scope } satisfies Context;
       } catch (error) {
         if (error instanceof UnauthenticatedError) {
           throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
         }
         throw error;
       }
-      return { deps, tokens, scope: { ...who, requestId: newId() } } satisfies Context;
     },
   });
 }

@@ -1,0 +1,63 @@
+import {
+  ConflictError,
+  type FieldError,
+  NotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../domain/errors.ts';
+
+/**
+ * An expected failure, independent of how a seed API spells it: each route family turns
+ * it into its own body (FastAPI's `detail`, Flowise's `statusCode`, Azure's `error`).
+ */
+export type Problem =
+  | { kind: 'unauthenticated'; message: string }
+  | { kind: 'not-found'; message: string; resourceType: string; id: string }
+  | { kind: 'conflict'; message: string; reason: string; activeConnections: number | null; currentVersion: number | null }
+  | { kind: 'invalid'; message: string; fieldErrors: FieldError[] };
+
+export function problemOf(error: unknown): Problem | undefined {
+  if (error instanceof UnauthenticatedError) return { kind: 'unauthenticated', message: error.message };
+  if (error instanceof NotFoundError)
+    return { kind: 'not-found', message: error.message, resourceType: error.resourceType, id: error.id };
+  if (error instanceof ConflictError)
+    return {
+      kind: 'conflict',
+      message: error.message,
+      reason: error.reason,
+      activeConnections: error.activeConnections,
+      currentVersion: error.currentVersion,
+    };
+  if (error instanceof ValidationError) return { kind: 'invalid', message: error.message, fieldErrors: error.fieldErrors };
+  return undefined;
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+/**
+ * Runs a handler and answers its expected failures in the family's shape; anything else
+ * is logged and answered 500 without detail.
+ */
+export function withProblems(
+  format: (problem: Problem) => Response,
+  handler: () => Promise<Response>,
+): Promise<Response> {
+  return handler().catch((error: unknown) => {
+    const problem = problemOf(error);
+    if (problem) return format(problem);
+    console.error('REST request failed', error);
+    return json({ detail: 'Internal server error' }, 500);
+  });
+}
+
+export const STATUS_OF: Record<Problem['kind'], number> = {
+  unauthenticated: 401,
+  'not-found': 404,
+  conflict: 409,
+  invalid: 422,
+};

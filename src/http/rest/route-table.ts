@@ -1,0 +1,78 @@
+import type { Deps, Scope } from '../../domain/deps.ts';
+import type { TokenSource } from '../../domain/token-sources.ts';
+
+/** What a REST handler gets: the request, its path parameters and the process's dependencies. */
+export interface RestContext {
+  request: Request;
+  url: URL;
+  params: Record<string, string>;
+  deps: Deps;
+  tokens: TokenSource;
+}
+
+/** An OpenAPI 3.1 operation object, kept beside the handler it documents. */
+export interface OpenApiOperation {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  parameters?: Record<string, unknown>[];
+  requestBody?: Record<string, unknown>;
+  responses: Record<string, unknown>;
+}
+
+export interface RestRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** OpenAPI style: /api/v1/chats/{chat_id} */
+  path: string;
+  doc: OpenApiOperation;
+  handle(ctx: RestContext): Promise<Response>;
+}
+
+/** Authenticates a REST request the same way as GraphQL, or throws UnauthenticatedError. */
+export type Authenticate = (request: Request) => Promise<Scope>;
+
+interface CompiledRoute {
+  route: RestRoute;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: RestRoute): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]*)';
+  });
+  return { route, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+export type Match =
+  | { kind: 'route'; route: RestRoute; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allow: string[] };
+
+/** Finds the route for a request; path parameters are percent-decoded. */
+export function routeMatcher(routes: readonly RestRoute[]): (method: string, pathname: string) => Match | undefined {
+  const compiled = routes.map(compile);
+  return (method, pathname) => {
+    const allow: string[] = [];
+    for (const c of compiled) {
+      const m = c.pattern.exec(pathname);
+      if (!m) continue;
+      if (c.route.method !== method) {
+        allow.push(c.route.method);
+        continue;
+      }
+      const params: Record<string, string> = {};
+      for (const [i, name] of c.names.entries()) {
+        try {
+          params[name] = decodeURIComponent(m[i + 1] ?? '');
+        } catch {
+          params[name] = m[i + 1] ?? '';
+        }
+      }
+      return { kind: 'route', route: c.route, params };
+    }
+    return allow.length > 0 ? { kind: 'method-not-allowed', allow } : undefined;
+  };
+}

@@ -1,0 +1,84 @@
+import { deleteChat } from '../../../domain/delete-chat.ts';
+import { messageCountsOfChats, requireChat } from '../../../domain/chats.ts';
+import { Checker } from '../../../domain/validation.ts';
+import { scopeOfRequest } from '../../authenticate.ts';
+import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
+import { flag } from '../query.ts';
+import { fastApiError } from '../fastapi-errors.ts';
+import { type Problem, json, withProblems } from '../problem.ts';
+import type { RestContext, RestRoute } from '../route-table.ts';
+
+// Seed 001: a tenant chat API in FastAPI style; errors are {"detail": "..."}.
+
+const fail = (problem: Problem) =>
+  fastApiError(problem, (field) => (field === 'chat_id' ? 'path' : 'query'));
+
+async function chatOf(ctx: RestContext) {
+  const scope = await scopeOfRequest(ctx.deps, ctx.request.headers);
+  const check = new Checker();
+  const id = check.id(['chat_id'], ctx.params.chat_id ?? '');
+  const force = flag(check, 'force', ctx.url.searchParams.get('force'));
+  check.done();
+  return { scope, id, force };
+}
+
+const chatId = pathParam('chat_id', 'The unique identifier (UUID) of the chat');
+const errors = {
+  401: jsonResponse('Invalid or missing API key'),
+  404: jsonResponse("Chat not found or doesn't belong to your tenant"),
+  422: jsonResponse('The chat id is not a UUID'),
+};
+
+export const chatRoutes: RestRoute[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/chats/{chat_id}',
+    doc: {
+      operationId: 'getChat',
+      summary: 'Get a chat (check that it exists before deleting it)',
+      tags: ['Chats (seed 001)'],
+      parameters: [chatId],
+      responses: { 200: jsonResponse('The chat'), ...errors },
+    },
+    handle: (ctx) =>
+      withProblems(fail, async () => {
+        const { scope, id } = await chatOf(ctx);
+        const chat = await requireChat(ctx.deps, scope, id);
+        const counts = await messageCountsOfChats(ctx.deps, [id]);
+        return json({
+          id: chat.id,
+          flow_id: chat.flow_id,
+          title: chat.title,
+          version: chat.version,
+          created_at: chat.created_at,
+          updated_at: chat.updated_at,
+          message_count: counts.get(id) ?? 0,
+          active_connections: await ctx.deps.live.activeConnections(id),
+        });
+      }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/chats/{chat_id}',
+    doc: {
+      operationId: 'deleteChat',
+      summary: 'Delete a chat with all its threads, messages and streams (deleteChat)',
+      tags: ['Chats (seed 001)'],
+      parameters: [chatId, queryParam('force', 'End live connections instead of answering 409', { type: 'boolean' })],
+      responses: {
+        200: jsonResponse('Deleted', {
+          type: 'object',
+          properties: { success: { type: 'boolean' }, message: { type: 'string' }, deleted_at: { type: 'string' } },
+        }),
+        ...errors,
+        409: jsonResponse('Chat cannot be deleted: active WebSocket/SSE connections'),
+      },
+    },
+    handle: (ctx) =>
+      withProblems(fail, async () => {
+        const { scope, id, force } = await chatOf(ctx);
+        const result = await deleteChat(ctx.deps, scope, { id, force });
+        return json({ success: true, message: 'Chat deleted successfully', deleted_at: result.deletedAt });
+      }),
+  },
+];
