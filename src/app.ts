@@ -22,11 +22,13 @@ export interface AppOptions {
   demoKey?: string;
   /** Runs the purge of expired soft deletes on a timer (off in tests, which call it). */
   purgeTimer?: boolean;
+  /** Sees every SQL statement (query counting in tests and benchmarks). */
+  onQuery?: (sql: string) => void;
 }
 
 /** The composition root: opens the database, migrates it and wires every layer. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const store = openSqlite(config.databaseUrl);
+  const store = openSqlite(config.databaseUrl, options.onQuery);
   await migrateToLatest(store.db);
   const live = new MemoryLiveState();
   const deps: Deps = {

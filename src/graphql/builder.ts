@@ -1,6 +1,8 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
+import DirectivesPlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from './context.ts';
 
@@ -16,7 +18,8 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  plugins: [ErrorsPlugin, RelayPlugin, DataloaderPlugin],
+  // Federation needs the directives plugin (or @key silently vanishes) and comes last.
+  plugins: [ErrorsPlugin, DirectivesPlugin, RelayPlugin, DataloaderPlugin, FederationPlugin],
   defaultFieldNullability: false,
   errors: { defaultTypes: [] },
   relay: {

@@ -13,5 +13,7 @@ import './types/delete-thread.ts';
 import './types/delete-stream.ts';
 import './types/delete-messages.ts';
 import './types/subscriptions.ts';
+import './types/entities.ts';
 
-export const schema = builder.toSchema({ sortSchema: false });
+/** The schema as an Apollo Federation v2 subgraph (adds _service and _entities). */
+export const schema = builder.toSubGraphSchema({ sortSchema: false });

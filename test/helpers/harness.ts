@@ -35,6 +35,8 @@ export interface TestApp {
   dir: string;
   dbPath: string;
   keys: { a: string; b: string };
+  /** Every SQL statement run so far; tests clear it and count. */
+  queries: string[];
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { key?: string | null; headers?: Record<string, string> }): Promise<GqlResult<T>>;
   close(): Promise<void>;
 }
@@ -48,7 +50,8 @@ export async function startTestApp(options: { tokens?: TokenSource; tokenInterva
   const dbPath = options.memory ? ':memory:' : join(dir, 'test.db');
   const clock = new TestClock();
   const config = { ...loadConfig({}), databaseUrl: dbPath, tokenIntervalMs: options.tokenIntervalMs ?? 5 };
-  const app = await createApp(config, { clock, purgeTimer: false, tokens: options.tokens });
+  const queries: string[] = [];
+  const app = await createApp(config, { clock, purgeTimer: false, tokens: options.tokens, onQuery: (q) => queries.push(q) });
   const now = clock.now().toISOString();
   const a = await createApiKey(app.deps.store.db, { tenant: 'tenant-a', name: 'key-a' }, now);
   const b = await createApiKey(app.deps.store.db, { tenant: 'tenant-b', name: 'key-b' }, now);
@@ -57,6 +60,7 @@ export async function startTestApp(options: { tokens?: TokenSource; tokenInterva
     clock,
     dir,
     dbPath,
+    queries,
     keys: { a: a.key, b: b.key },
     async gql(query, variables, opts = {}) {
       const key = opts.key === undefined ? a.key : opts.key;
