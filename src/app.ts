@@ -1,6 +1,6 @@
 import type { Config } from './config/config.ts';
 import { migrateToLatest } from './data/migrate.ts';
-import { openSqlite } from './data/open-database.ts';
+import { openDatabase } from './data/open-database.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
@@ -28,7 +28,7 @@ export interface AppOptions {
 
 /** The composition root: opens the database, migrates it and wires every layer. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const store = openSqlite(config.databaseUrl, options.onQuery);
+  const store = openDatabase(config.databaseUrl, options.onQuery);
   await migrateToLatest(store.db);
   const live = new MemoryLiveState();
   const deps: Deps = {

@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { App } from './app.ts';
 import { attachWebSocket } from './http/websocket.ts';
 
@@ -20,7 +21,11 @@ export async function listen(app: App, port: number, host: string): Promise<{ se
       // Stop accepting first; open subscriptions then end with a complete before the sockets close.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
+      await setImmediate();
       await websocket.close();
+      server.closeIdleConnections();
+      // SSE responses end once their complete is written; a client that lingers is cut off.
+      await Promise.race([closed, sleep(2000)]);
       server.closeAllConnections();
       await closed;
     },

@@ -3,7 +3,7 @@ import { DEMO_KEYS, seedDemo } from '../../seeds/demo.ts';
 import { createApp } from '../app.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { migrateToLatest } from '../data/migrate.ts';
-import { openSqlite } from '../data/open-database.ts';
+import { type DataStore, openDatabase } from '../data/open-database.ts';
 import { createApiKey } from '../domain/api-keys.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
 import { purgeExpiredThreads } from '../domain/purge.ts';
@@ -27,8 +27,8 @@ Configuration (environment): PORT (4000), HOST (127.0.0.1), DATABASE_URL (data/c
 or :memory:), THREAD_RESTORE_DAYS (30), STREAM_TOKEN_INTERVAL_MS (50), PURGE_INTERVAL_MS (60000),
 LOG_LEVEL (info).`;
 
-async function withStore<T>(work: (store: ReturnType<typeof openSqlite>) => Promise<T>): Promise<T> {
-  const store = openSqlite(loadConfig().databaseUrl);
+async function withStore<T>(work: (store: DataStore) => Promise<T>): Promise<T> {
+  const store = openDatabase(loadConfig().databaseUrl);
   try {
     await migrateToLatest(store.db);
     return await work(store);

@@ -30,8 +30,6 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, check: (
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || 'data/chat-gateway.db';
-  if (/^postgres(ql)?:\/\//.test(databaseUrl))
-    throw new ConfigError('DATABASE_URL=postgres://… is not supported yet: use a SQLite file path or :memory:');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError(`LOG_LEVEL=${logLevel} is invalid: it must be one of debug, info, warn, error`);

@@ -1,7 +1,7 @@
 import { deleteChatRow, findChats } from '../data/chats.repository.ts';
 import { countMessagesOfChat } from '../data/messages.repository.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
-import { countThreadsOfChat } from '../data/threads.repository.ts';
+import { countThreadsOfChat, lockThreadsOfChat } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
@@ -34,7 +34,7 @@ export async function deleteChat(
   check.done();
   const now = isoNow(deps.clock);
   const { result, ended } = await deps.store.db.transaction().execute(async (trx) => {
-    const [chat] = await findChats(trx, scope.tenantId, [id]);
+    const [chat] = await findChats(trx, scope.tenantId, [id], true);
     if (!chat) throw new NotFoundError('CHAT', id);
     if (input.expectedVersion != null && input.expectedVersion !== chat.version)
       throw versionMismatch('Chat', input.expectedVersion, chat.version);
@@ -42,10 +42,11 @@ export async function deleteChat(
     if (connections > 0 && !input.force) {
       throw new ConflictError(
         'ACTIVE_CONNECTIONS',
-        `Chat has ${connections} active connection(s); retry later or pass force: true`,
+        `Chat has ${connections} active connection(s); retry when they have closed, or force the delete to end them`,
         { activeConnections: connections },
       );
     }
+    await lockThreadsOfChat(trx, id);
     const deletedThreadCount = await countThreadsOfChat(trx, id);
     // Cascaded rows are not in SQLite's change count, so they are counted first.
     const deletedMessageCount = await countMessagesOfChat(trx, id);

@@ -29,7 +29,7 @@ export async function deleteStream(
   check.done();
   const now = isoNow(deps.clock);
   const { result, ended } = await deps.store.db.transaction().execute(async (trx) => {
-    const [stream] = await findLiveStreams(trx, scope.tenantId, [id]);
+    const [stream] = await findLiveStreams(trx, scope.tenantId, [id], true);
     if (!stream) throw new NotFoundError('STREAM', id);
     if (input.expectedVersion != null && input.expectedVersion !== stream.version)
       throw versionMismatch('Stream', input.expectedVersion, stream.version);

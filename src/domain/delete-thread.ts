@@ -42,7 +42,7 @@ export async function deleteThread(
   const permanent = input.permanent ?? false;
   const now = isoNow(deps.clock);
   const { result, ended } = await deps.store.db.transaction().execute(async (trx) => {
-    const [thread] = await findThreads(trx, scope.tenantId, [id]);
+    const [thread] = await findThreads(trx, scope.tenantId, [id], true);
     if (!thread || (thread.deleted_at !== null && !permanent)) throw new NotFoundError('THREAD', id);
     if (input.expectedVersion != null && input.expectedVersion !== thread.version)
       throw versionMismatch('Thread', input.expectedVersion, thread.version);

@@ -1,5 +1,5 @@
 import { countMessagesByThread } from '../data/messages.repository.ts';
-import { deleteThreadRow, findExpiredThreads } from '../data/threads.repository.ts';
+import { deleteThreadRow, findExpiredThreads, findThreads } from '../data/threads.repository.ts';
 import { recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
@@ -20,7 +20,10 @@ export async function purgeExpiredThreads(deps: Pick<Deps, 'store' | 'clock'>, o
     const batch = await findExpiredThreads(deps.store.db, now, 100);
     if (batch.length === 0) break;
     for (const thread of batch) {
-      await deps.store.db.transaction().execute(async (trx) => {
+      const erased = await deps.store.db.transaction().execute(async (trx) => {
+        // A restore may have won the race since the batch was read.
+        const [current] = await findThreads(trx, thread.tenant_id, [thread.id], true);
+        if (!current?.restore_until || current.restore_until > now) return false;
         const deletedMessageCount = (await countMessagesByThread(trx, [thread.id])).get(thread.id) ?? 0;
         await deleteThreadRow(trx, thread.id);
         await recordAudit(
@@ -34,7 +37,9 @@ export async function purgeExpiredThreads(deps: Pick<Deps, 'store' | 'clock'>, o
           },
           now,
         );
+        return true;
       });
+      if (!erased) continue;
       purged += 1;
       onProgress?.(purged);
     }

@@ -173,7 +173,7 @@ export async function cancelStream(
   check.done();
   const now = isoNow(deps.clock);
   const { stream, event } = await deps.store.db.transaction().execute(async (trx) => {
-    const [found] = await findLiveStreams(trx, scope.tenantId, [id]);
+    const [found] = await findLiveStreams(trx, scope.tenantId, [id], true);
     if (!found) throw new NotFoundError('STREAM', id);
     const cancelled = await cancelInTransaction(trx, id, now);
     const [after] = await findLiveStreams(trx, scope.tenantId, [id]);

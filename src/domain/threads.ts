@@ -99,7 +99,7 @@ export async function restoreThread(
   check.done();
   const now = isoNow(deps.clock);
   const result = await deps.store.db.transaction().execute(async (trx) => {
-    const [thread] = await findThreads(trx, scope.tenantId, [id]);
+    const [thread] = await findThreads(trx, scope.tenantId, [id], true);
     if (!thread || !isRestorable(thread, now)) throw new NotFoundError('THREAD', id);
     await unmarkThreadDeleted(trx, id, now);
     await bumpChatVersions(trx, [thread.chat_id], now);

@@ -13,6 +13,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // ISO-8601 date, or date and time with an optional fraction and a zone (Z or ±hh:mm).
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+/** True for a well-formed id (every id here is a UUID). */
+export function isId(value: string): boolean {
+  return UUID.test(value);
+}
+
 /**
  * Collects every problem of one operation's input before anything runs, so a client
  * sees all of them at once and nothing is changed.
@@ -25,7 +30,7 @@ export class Checker {
   }
 
   id(path: string[], value: string): string {
-    if (!UUID.test(value)) this.fail(path, value === '' ? 'must not be empty' : 'must be a UUID');
+    if (!isId(value)) this.fail(path, value === '' ? 'must not be empty' : 'must be a UUID');
     return value.toLowerCase();
   }
 

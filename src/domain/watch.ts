@@ -2,7 +2,8 @@ import { Repeater } from '@repeaterjs/repeater';
 import { type ChatEvent, type StreamEvent, TERMINAL_STREAM_EVENTS } from '../live/events.ts';
 import { requireChat } from './chats.ts';
 import type { Deps, Scope } from './deps.ts';
-import { requireStream, streamEventsAfter } from './streams.ts';
+import { ACTIVE_STATUSES } from '../data/streams.repository.ts';
+import { getStreams, requireStream, streamEventsAfter } from './streams.ts';
 import { Checker } from './validation.ts';
 
 const REPLAY_PAGE = 500;
@@ -19,7 +20,9 @@ export async function watchChat(deps: Deps, scope: Scope, chatId: string): Promi
 /**
  * Cached events after `afterSeq`, then live ones, without gap or duplicate, ending after
  * the terminal event. The live feed is joined before the cache is read, and every
- * event at or below the last seq already sent is dropped.
+ * event at or below the last seq already sent is dropped. The live feed itself ends
+ * after the batch holding a terminal event, so a CANCELLED published together with
+ * the DELETED of the same delete reaches the client with it.
  */
 export async function watchStream(
   deps: Deps,
@@ -43,15 +46,22 @@ export async function watchStream(
       await push(event);
       return TERMINAL_STREAM_EVENTS.has(event.type);
     };
-    try {
+    const replay = async (): Promise<boolean> => {
       for (;;) {
         const cached = await streamEventsAfter(deps, id, last, REPLAY_PAGE);
-        for (const event of cached) if (await send(event)) return;
-        if (cached.length < REPLAY_PAGE) break;
+        for (const event of cached) if (await send(event)) return true;
+        if (cached.length < REPLAY_PAGE) return false;
       }
-      for (let next = await firstLive; !next.done; next = await live.next()) {
-        if (await send(next.value)) return;
+    };
+    try {
+      if (await replay()) return;
+      // A client that has seen the end already (afterSeq at the terminal event) gets a complete.
+      const [now] = await getStreams(deps, scope, [id]);
+      if (!now || !ACTIVE_STATUSES.includes(now.status)) {
+        await replay();
+        return;
       }
+      for (let next = await firstLive; !next.done; next = await live.next()) await send(next.value);
     } finally {
       await live.return?.();
       stop();

@@ -9,19 +9,31 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-// Cursors are opaque to clients: base64url of the row's sort key.
-export function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify([key.at, key.id])).toString('base64url');
+// Cursors are opaque to clients: base64url of a JSON array holding the row's sort key.
+export function encodeCursor(parts: unknown[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-function decodeCursor(cursor: string | undefined, arg: string): CursorKey | undefined {
-  if (cursor === undefined) return undefined;
+/**
+ * The parts of a cursor if `accept` takes them, else a BAD_USER_INPUT error: Buffer
+ * would silently skip characters that are not base64url, so they are refused first.
+ */
+export function decodeCursor<T>(cursor: string, arg: string, accept: (parts: unknown[]) => T | undefined): T {
+  let parts: unknown;
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string') return { at, id };
+    if (/^[A-Za-z0-9_-]+$/.test(cursor)) parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {}
-  throw new GraphQLError(`${arg} is not a cursor of this list`, { extensions: { code: 'BAD_USER_INPUT' } });
+  const value = Array.isArray(parts) ? accept(parts) : undefined;
+  if (value === undefined)
+    throw new GraphQLError(`${arg} is not a cursor of this list`, { extensions: { code: 'BAD_USER_INPUT' } });
+  return value;
 }
+
+const keyOfParts = ([at, id, ...rest]: unknown[]): CursorKey | undefined =>
+  typeof at === 'string' && typeof id === 'string' && rest.length === 0 ? { at, id } : undefined;
+
+const decodeKey = (cursor: string | undefined, arg: string) =>
+  cursor === undefined ? undefined : decodeCursor(cursor, arg, keyOfParts);
 
 /** A Relay connection over a keyset-paged list; `keyOf` gives a row's (time, id) sort key. */
 export async function keysetConnection<T>(
@@ -30,9 +42,17 @@ export async function keysetConnection<T>(
   load: (page: PageRequest) => Promise<readonly T[]>,
 ): Promise<{ edges: { cursor: string; node: T }[]; pageInfo: PageInfoShape }> {
   const connection = await resolveCursorConnection(
-    { args, toCursor: (row) => encodeCursor(keyOf(row as T)), defaultSize: 20, maxSize: 100 },
+    {
+      args,
+      toCursor: (row) => {
+        const key = keyOf(row as T);
+        return encodeCursor([key.at, key.id]);
+      },
+      defaultSize: 20,
+      maxSize: 100,
+    },
     ({ after, before, limit, inverted }) =>
-      load({ after: decodeCursor(after, 'after'), before: decodeCursor(before, 'before'), limit, inverted }),
+      load({ after: decodeKey(after, 'after'), before: decodeKey(before, 'before'), limit, inverted }),
   );
   // The loader never answers null, so neither does the connection.
   return connection as unknown as { edges: { cursor: string; node: T }[]; pageInfo: PageInfoShape };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { Repeater } from '@repeaterjs/repeater';
 import { type ChatEvent, type StreamEvent, TERMINAL_STREAM_EVENTS } from './events.ts';
@@ -18,7 +19,8 @@ export class MemoryLiveState implements LiveState {
   private readonly connections = new Map<string, number>();
   private readonly tasks = new Map<string, AbortController>();
   private readonly running = new Set<Promise<void>>();
-  private readonly stops = new Set<() => void>();
+  /** Every open subscription: how to stop it, and when it has finished. */
+  private readonly watchers = new Map<() => void, { kind: 'chat' | 'stream'; done: Promise<void> }>();
 
   publishChatEvent(event: ChatEvent): void {
     this.pubsub.publish('chat', event.chatId, event);
@@ -30,6 +32,7 @@ export class MemoryLiveState implements LiveState {
 
   watchChat(chatId: string): AsyncIterableIterator<ChatEvent> {
     return this.repeat<ChatEvent, ChatEvent>(
+      'chat',
       () => this.pubsub.subscribe('chat', chatId),
       (event) => ({ values: [event], last: event.type === 'CHAT_DELETED' }),
       (delta) => this.count(chatId, delta),
@@ -38,6 +41,7 @@ export class MemoryLiveState implements LiveState {
 
   watchStream(streamId: string): AsyncIterableIterator<StreamEvent> {
     return this.repeat<StreamEvent[], StreamEvent>(
+      'stream',
       () => this.pubsub.subscribe('stream', streamId),
       (batch) => ({ values: batch, last: batch.some((e) => TERMINAL_STREAM_EVENTS.has(e.type)) }),
       () => {},
@@ -74,9 +78,16 @@ export class MemoryLiveState implements LiveState {
     await Promise.all(this.running);
   }
 
+  /**
+   * Stream subscribers end by themselves after the terminal events that shutdown has just
+   * published; they get a moment to deliver them. Then every subscription is stopped.
+   */
   async close(): Promise<void> {
     await this.stopTasks();
-    for (const stop of this.stops) stop();
+    const streams = [...this.watchers.values()].filter((w) => w.kind === 'stream').map((w) => w.done);
+    await Promise.race([Promise.all(streams), sleep(1000)]);
+    for (const stop of this.watchers.keys()) stop();
+    await Promise.race([Promise.all([...this.watchers.values()].map((w) => w.done)), sleep(1000)]);
   }
 
   private count(chatId: string, delta: number): void {
@@ -86,13 +97,15 @@ export class MemoryLiveState implements LiveState {
   }
 
   private repeat<In, Out>(
+    kind: 'chat' | 'stream',
     subscribe: () => AsyncIterableIterator<In | null>,
     unpack: (value: In) => { values: readonly Out[]; last: boolean },
     track: (delta: number) => void,
   ): AsyncIterableIterator<Out> {
     return new Repeater<Out>(async (push, stop) => {
       const source = subscribe();
-      this.stops.add(stop);
+      let finished!: () => void;
+      this.watchers.set(stop, { kind, done: new Promise<void>((resolve) => (finished = resolve)) });
       track(1);
       void stop.then(() => source.return?.());
       try {
@@ -104,8 +117,9 @@ export class MemoryLiveState implements LiveState {
         }
       } finally {
         track(-1);
-        this.stops.delete(stop);
+        this.watchers.delete(stop);
         stop();
+        finished();
       }
     });
   }

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type App, createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createApiKey } from '../../src/domain/api-keys.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import type { TokenSource } from '../../src/domain/token-sources.ts';
+import { ENGINE, freshDatabase } from './database.ts';
 
 /** A clock tests move by hand: restore windows and purges without waiting. */
 export class TestClock implements Clock {
@@ -32,7 +30,9 @@ export interface GqlResult<T = any> {
 export interface TestApp {
   app: App;
   clock: TestClock;
+  engine: typeof ENGINE;
   dir: string;
+  /** The SQLite file; on PostgreSQL the connection URL (tests of file bytes skip there). */
   dbPath: string;
   keys: { a: string; b: string };
   /** Every SQL statement run so far; tests clear it and count. */
@@ -42,12 +42,13 @@ export interface TestApp {
 }
 
 /**
- * A real app on a real SQLite file in a fresh temporary folder, with two tenants
- * (A and B) and one key each, called over HTTP through `yoga.fetch`.
+ * A real app on a fresh database (a SQLite file in a temporary folder, or a fresh
+ * PostgreSQL schema when TEST_DATABASE_URL is set), with two tenants (A and B) and one
+ * key each, called over HTTP through `yoga.fetch`.
  */
 export async function startTestApp(options: { tokens?: TokenSource; tokenIntervalMs?: number; memory?: boolean } = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-gateway-test-'));
-  const dbPath = options.memory ? ':memory:' : join(dir, 'test.db');
+  const database = await freshDatabase(options.memory);
+  const dbPath = database.url;
   const clock = new TestClock();
   const config = { ...loadConfig({}), databaseUrl: dbPath, tokenIntervalMs: options.tokenIntervalMs ?? 5 };
   const queries: string[] = [];
@@ -58,7 +59,8 @@ export async function startTestApp(options: { tokens?: TokenSource; tokenInterva
   return {
     app,
     clock,
-    dir,
+    engine: ENGINE,
+    dir: database.dir,
     dbPath,
     queries,
     keys: { a: a.key, b: b.key },
@@ -75,7 +77,7 @@ export async function startTestApp(options: { tokens?: TokenSource; tokenInterva
     },
     async close() {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

@@ -1,6 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { type AuditEntry, auditLog } from '../../domain/audit.ts';
 import { builder } from '../builder.ts';
+import { decodeCursor, encodeCursor } from '../paging.ts';
 import { ResourceTypeEnum } from './errors.ts';
 
 
@@ -36,13 +36,16 @@ builder.queryField('auditLog', (t) =>
       description: 'newest first',
       args: { first: t.arg.int(), after: t.arg.string() },
       resolve: async (_root, args, ctx) => {
-        const after = args.after == null ? undefined : Number(Buffer.from(args.after, 'base64url').toString('utf8'));
-        if (after !== undefined && !Number.isInteger(after))
-          throw new GraphQLError('after is not a cursor of this list', { extensions: { code: 'BAD_USER_INPUT' } });
+        const after =
+          args.after == null
+            ? undefined
+            : decodeCursor(args.after, 'after', ([seq, ...rest]) =>
+                typeof seq === 'number' && Number.isInteger(seq) && seq > 0 && rest.length === 0 ? seq : undefined,
+              );
         const size = Math.min(Math.max(args.first ?? 20, 0), 100);
         const rows = await auditLog(ctx.deps, ctx.scope, after, size + 1);
         const page = rows.slice(0, size);
-        const edges = page.map((node) => ({ node, cursor: Buffer.from(String(node.seq)).toString('base64url') }));
+        const edges = page.map((node) => ({ node, cursor: encodeCursor([node.seq]) }));
         return {
           edges,
           pageInfo: {

@@ -14,7 +14,8 @@ export type Problem =
   | { kind: 'unauthenticated'; message: string }
   | { kind: 'not-found'; message: string; resourceType: string; id: string }
   | { kind: 'conflict'; message: string; reason: string; activeConnections: number | null; currentVersion: number | null }
-  | { kind: 'invalid'; message: string; fieldErrors: FieldError[] };
+  | { kind: 'invalid'; message: string; fieldErrors: FieldError[] }
+  | { kind: 'internal'; message: string };
 
 export function problemOf(error: unknown): Problem | undefined {
   if (error instanceof UnauthenticatedError) return { kind: 'unauthenticated', message: error.message };
@@ -40,8 +41,8 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 /**
- * Runs a handler and answers its expected failures in the family's shape; anything else
- * is logged and answered 500 without detail.
+ * Runs a handler and answers its failures in the family's shape; an unexpected one is
+ * logged and answered 500 without detail.
  */
 export function withProblems(
   format: (problem: Problem) => Response,
@@ -51,7 +52,7 @@ export function withProblems(
     const problem = problemOf(error);
     if (problem) return format(problem);
     console.error('REST request failed', error);
-    return json({ detail: 'Internal server error' }, 500);
+    return format({ kind: 'internal', message: 'Internal server error' });
   });
 }
 
@@ -60,4 +61,5 @@ export const STATUS_OF: Record<Problem['kind'], number> = {
   'not-found': 404,
   conflict: 409,
   invalid: 422,
+  internal: 500,
 };

@@ -22,6 +22,8 @@ function fail(problem: Problem): Response {
       return agentError(404, 'not_found', `No thread found with id '${problem.id}'.`, 'threadId', 'invalid_request_error');
     case 'conflict':
       return agentError(409, 'conflict', problem.message, null, 'invalid_request_error');
+    case 'internal':
+      return agentError(500, 'server_error', problem.message, null, 'server_error');
     case 'invalid': {
       const message = problem.fieldErrors.map((e) => `${e.path.join('.')} ${e.message}`).join('; ');
       return agentError(400, 'invalid_value', message, problem.fieldErrors[0]?.path.join('.') ?? null, 'invalid_request_error');

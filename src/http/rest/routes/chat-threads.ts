@@ -60,7 +60,6 @@ export const chatThreadRoutes: RestRoute[] = [
           ...(r.thread.title !== null && { threadTitle: r.thread.title }),
           requestId: r.requestId,
           operationDurationMs: r.operationDurationMs,
-          apiVersion: 'v1',
           timestamp: r.deletedAt,
           errors: [],
           warnings: [],

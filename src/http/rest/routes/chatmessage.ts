@@ -1,5 +1,5 @@
 import { deleteMessages } from '../../../domain/delete-messages.ts';
-import { Checker } from '../../../domain/validation.ts';
+import { Checker, isId } from '../../../domain/validation.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
 import { type Problem, json, withProblems } from '../problem.ts';
@@ -20,10 +20,21 @@ function fail(problem: Problem): Response {
       return flowiseError(404, `Chatflow ${problem.id} not found`);
     case 'conflict':
       return flowiseError(409, problem.message);
-    case 'invalid':
+    case 'invalid': {
       // A bad query value is the client's error (400), never a silent match-all.
-      return flowiseError(400, `Invalid query: ${problem.message}`);
+      const named = problem.fieldErrors.map((e) => `${queryName(e.path)}: ${e.message}`);
+      return flowiseError(400, `Invalid query: ${named.join('; ')}`);
+    }
+    case 'internal':
+      return flowiseError(500, 'Error clearing chat messages');
   }
+}
+
+// The domain names filter fields as GraphQL does; a Flowise client knows the query names.
+const QUERY_NAMES: Record<string, string> = { chatTypes: 'chatType', feedbackTypes: 'feedbackType' };
+function queryName(path: string[]): string {
+  const field = path[0] === 'filter' ? (path[1] ?? '') : path.join('.');
+  return QUERY_NAMES[field] ?? field;
 }
 
 const CHAT_TYPES = ['INTERNAL', 'EXTERNAL'] as const;
@@ -34,6 +45,8 @@ async function handle(ctx: RestContext): Promise<Response> {
     const scope = await scopeOfRequest(ctx.deps, ctx.request.headers);
     const flowId = ctx.params.id ?? '';
     if (flowId === '') return flowiseError(412, 'chatflowid not provided!');
+    // Flowise answers 404 for any id that names no chatflow; one that is not even an id is one.
+    if (!isId(flowId)) return flowiseError(404, `Chatflow ${flowId} not found`);
     const q = ctx.url.searchParams;
     const check = new Checker();
     const text = (name: string) => q.get(name) ?? undefined;
