@@ -1,0 +1,18 @@
+import type { AuditRow, NewAudit } from './tables.ts';
+import type { Db } from './open-database.ts';
+
+export async function insertAudit(db: Db, row: NewAudit): Promise<AuditRow> {
+  return db.insertInto('audit_log').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Newest first; `beforeSeq` continues after the last entry of the previous page. */
+export async function listAudit(
+  db: Db,
+  tenantId: string,
+  beforeSeq: number | undefined,
+  limit: number,
+): Promise<AuditRow[]> {
+  let q = db.selectFrom('audit_log').selectAll().where('tenant_id', '=', tenantId);
+  if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
+  return q.orderBy('seq', 'desc').limit(limit).execute();
+}

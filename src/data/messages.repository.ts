@@ -1,0 +1,132 @@
+import { type ExpressionBuilder, type Expression, type SqlBool, sql } from 'kysely';
+import type { Database, MessageRow, MessageTable } from './tables.ts';
+import { type PageRequest, keysetPage } from './keyset.ts';
+import type { Db } from './open-database.ts';
+
+export async function insertMessage(db: Db, row: MessageRow) {
+  await db.insertInto('messages').values(row).execute();
+}
+
+/** Messages whose thread is live (not soft-deleted). */
+export async function findLiveMessages(db: Db, tenantId: string, ids: readonly string[]): Promise<MessageRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('messages')
+    .selectAll('messages')
+    .innerJoin('threads', 'threads.id', 'messages.thread_id')
+    .where('messages.tenant_id', '=', tenantId)
+    .where('messages.id', 'in', ids)
+    .where('threads.deleted_at', 'is', null)
+    .execute();
+}
+
+export async function listMessagesOfThread(db: Db, threadId: string, page: PageRequest): Promise<MessageRow[]> {
+  const q = db.selectFrom('messages').selectAll().where('thread_id', '=', threadId);
+  return keysetPage(q, 'created_at', 'id', page).execute();
+}
+
+export async function countMessagesByThread(db: Db, threadIds: readonly string[]): Promise<Map<string, number>> {
+  if (threadIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('messages')
+    .select(['thread_id as key', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('thread_id', 'in', threadIds)
+    .groupBy('thread_id')
+    .execute();
+  return new Map(rows.map((r) => [r.key, Number(r.n)]));
+}
+
+/** Counts only messages of live threads: a soft-deleted thread's messages are gone from reads. */
+export async function countLiveMessagesByChat(db: Db, chatIds: readonly string[]): Promise<Map<string, number>> {
+  if (chatIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('messages')
+    .innerJoin('threads', 'threads.id', 'messages.thread_id')
+    .select(['messages.chat_id as key', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('messages.chat_id', 'in', chatIds)
+    .where('threads.deleted_at', 'is', null)
+    .groupBy('messages.chat_id')
+    .execute();
+  return new Map(rows.map((r) => [r.key, Number(r.n)]));
+}
+
+export async function countMessagesOfChat(db: Db, chatId: string): Promise<number> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('chat_id', '=', chatId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** A deleteMessages / messages-query selection, with dates already normalised to ISO strings. */
+export interface MessageSelection {
+  flowId: string;
+  chatId?: string;
+  threadId?: string;
+  sessionId?: string;
+  memoryType?: string;
+  chatTypes?: readonly MessageTable['chat_type'][];
+  feedbackTypes?: readonly NonNullable<MessageTable['feedback']>[];
+  startDate?: string;
+  endDate?: string;
+}
+
+type MessagesEb = ExpressionBuilder<Database, 'messages'>;
+
+function matchesFields(eb: MessagesEb, s: MessageSelection, table: 'messages' | 'r'): Expression<SqlBool> {
+  const col = (name: string) => sql.ref(`${table}.${name}`);
+  const conds: Expression<SqlBool>[] = [sql<SqlBool>`${col('flow_id')} = ${s.flowId}`];
+  if (s.chatId !== undefined) conds.push(sql<SqlBool>`${col('chat_id')} = ${s.chatId}`);
+  if (s.threadId !== undefined) conds.push(sql<SqlBool>`${col('thread_id')} = ${s.threadId}`);
+  if (s.sessionId !== undefined) conds.push(sql<SqlBool>`${col('session_id')} = ${s.sessionId}`);
+  if (s.memoryType !== undefined) conds.push(sql<SqlBool>`${col('memory_type')} = ${s.memoryType}`);
+  if (s.chatTypes !== undefined) conds.push(sql<SqlBool>`${col('chat_type')} in (${sql.join(s.chatTypes)})`);
+  if (s.startDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} >= ${s.startDate}`);
+  if (s.endDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} <= ${s.endDate}`);
+  // Messages of soft-deleted threads are invisible and stay restorable.
+  conds.push(
+    sql<SqlBool>`${col('thread_id')} in (select id from threads where flow_id = ${s.flowId} and deleted_at is null)`,
+  );
+  return eb.and(conds);
+}
+
+/**
+ * The predicate of a selection on `messages`. With feedbackTypes it matches the rated
+ * messages and, as Flowise does, the USER message that prompted each one: the latest
+ * USER message before it in the same thread.
+ */
+export function selectionPredicate(s: MessageSelection) {
+  return (eb: MessagesEb): Expression<SqlBool> => {
+    if (s.feedbackTypes === undefined) return matchesFields(eb, s, 'messages');
+    const types = sql.join(s.feedbackTypes);
+    const rated = matchesFields(eb, s, 'r');
+    const prompts = sql<SqlBool>`messages.id in (
+      select (select p.id from messages p
+              where p.thread_id = r.thread_id and p.role = 'USER'
+                and (p.created_at, p.id) < (r.created_at, r.id)
+              order by p.created_at desc, p.id desc limit 1)
+      from messages r where r.feedback in (${types}) and ${rated})`;
+    return eb.or([eb.and([matchesFields(eb, s, 'messages'), sql<SqlBool>`messages.feedback in (${types})`]), prompts]);
+  };
+}
+
+export async function listSelectedMessages(db: Db, s: MessageSelection, page: PageRequest): Promise<MessageRow[]> {
+  const q = db.selectFrom('messages').selectAll().where(selectionPredicate(s));
+  return keysetPage(q, 'created_at', 'id', page).execute();
+}
+
+export async function threadsOfSelection(db: Db, s: MessageSelection) {
+  return db
+    .selectFrom('messages')
+    .select(['thread_id', 'chat_id'])
+    .distinct()
+    .where(selectionPredicate(s))
+    .execute();
+}
+
+export async function deleteSelection(db: Db, s: MessageSelection): Promise<number> {
+  const result = await db.deleteFrom('messages').where(selectionPredicate(s)).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, type LogConfig, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './tables.ts';
+
+export type Db = Kysely<Database>;
+
+/** An open database and the engine-specific chores the domain asks for by name. */
+export interface DataStore {
+  db: Db;
+  engine: 'sqlite' | 'postgres';
+  /** Makes erased content unreadable in the files (SQLite copies pages into its WAL). */
+  flushErasure(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const logTo = (onQuery?: (sql: string) => void): LogConfig | undefined =>
+  onQuery ? (event) => onQuery(event.query.sql) : undefined;
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/** `onQuery` sees every SQL statement run (query counting in tests and benchmarks). */
+export function openDatabase(url: string, onQuery?: (sql: string) => void): DataStore {
+  return isPostgresUrl(url) ? openPostgres(url, onQuery) : openSqlite(url, onQuery);
+}
+
+function openSqlite(path: string, onQuery?: (sql: string) => void): DataStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const handle = new SQLite(path);
+  // Pragmas go on the handle before Kysely gets it: the dialect uses this one connection.
+  if (path !== ':memory:') handle.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives a process crash; only a power loss can drop the last commits.
+  handle.pragma('synchronous = NORMAL');
+  handle.pragma('foreign_keys = ON');
+  handle.pragma('secure_delete = ON');
+  handle.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }), log: logTo(onQuery) });
+  return {
+    db,
+    engine: 'sqlite',
+    async flushErasure() {
+      // TRUNCATE empties the WAL file, so the frames that still held the old text are gone.
+      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function openPostgres(url: string, onQuery?: (sql: string) => void): DataStore {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logTo(onQuery) });
+  return {
+    db,
+    engine: 'postgres',
+    // Deleted tuples stay in PostgreSQL's heap pages until (auto)VACUUM reclaims them and
+    // the space is reused; nothing to force here without stalling every writer. See README.
+    async flushErasure() {},
+    async close() {
+      await db.destroy();
+    },
+  };
+}

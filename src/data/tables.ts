@@ -1,0 +1,144 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Timestamps are ISO-8601 UTC strings with milliseconds ("2026-01-15T10:45:00.000Z"):
+// fixed width, so they sort and compare as text the same way on SQLite and PostgreSQL.
+
+export interface TenantTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface FlowTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  type: 'CHATFLOW' | 'AGENTFLOW';
+  created_at: string;
+}
+
+export interface ChatTable {
+  id: string;
+  tenant_id: string;
+  flow_id: string;
+  title: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ThreadTable {
+  id: string;
+  tenant_id: string;
+  chat_id: string;
+  flow_id: string;
+  title: string | null;
+  metadata: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  restore_until: string | null;
+  deleted_by: string | null;
+}
+
+export interface MessageTable {
+  id: string;
+  tenant_id: string;
+  flow_id: string;
+  chat_id: string;
+  thread_id: string;
+  role: 'USER' | 'ASSISTANT' | 'SYSTEM' | 'TOOL';
+  content: string;
+  session_id: string | null;
+  memory_type: string | null;
+  chat_type: 'INTERNAL' | 'EXTERNAL';
+  feedback: 'THUMBS_UP' | 'THUMBS_DOWN' | null;
+  created_at: string;
+}
+
+export type StreamStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+
+export interface StreamTable {
+  id: string;
+  tenant_id: string;
+  chat_id: string;
+  thread_id: string;
+  status: StreamStatus;
+  version: number;
+  prompt_message_id: string | null;
+  message_id: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export type StreamEventType = 'STARTED' | 'TOKEN' | 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'DELETED';
+
+export interface StreamEventTable {
+  stream_id: string;
+  seq: number;
+  type: StreamEventType;
+  data: string | null;
+  at: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  tenant_id: string;
+  action: string;
+  target_type: 'FLOW' | 'CHAT' | 'THREAD' | 'MESSAGE' | 'STREAM';
+  target_id: string;
+  actor: string;
+  request_id: string;
+  details: string | null;
+  at: string;
+  // Insertion order, so "newest first" is exact even within one millisecond.
+  seq: Generated<number>;
+}
+
+export interface IdempotencyKeyTable {
+  tenant_id: string;
+  key: string;
+  /** Hash of the request (method, path, query, body) the key was first used for. */
+  fingerprint: string;
+  status: number | null;
+  content_type: string | null;
+  body: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface Database {
+  tenants: TenantTable;
+  api_keys: ApiKeyTable;
+  flows: FlowTable;
+  chats: ChatTable;
+  threads: ThreadTable;
+  messages: MessageTable;
+  streams: StreamTable;
+  stream_events: StreamEventTable;
+  audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeyTable;
+}
+
+export type FlowRow = Selectable<FlowTable>;
+export type ChatRow = Selectable<ChatTable>;
+export type ThreadRow = Selectable<ThreadTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type NewMessage = Insertable<MessageTable>;
+export type StreamRow = Selectable<StreamTable>;
+export type StreamUpdate = Updateable<StreamTable>;
+export type StreamEventRow = Selectable<StreamEventTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type IdempotencyRow = Selectable<IdempotencyKeyTable>;
+export type NewAudit = Omit<Insertable<AuditLogTable>, 'seq'>;

@@ -1,0 +1,30 @@
+import type { Db } from './open-database.ts';
+
+export async function findTenantByName(db: Db, name: string) {
+  return db.selectFrom('tenants').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function insertTenant(db: Db, row: { id: string; name: string; created_at: string }) {
+  await db.insertInto('tenants').values(row).execute();
+}
+
+export async function insertApiKey(
+  db: Db,
+  row: { id: string; tenant_id: string; name: string; key_hash: string; created_at: string },
+) {
+  await db.insertInto('api_keys').values({ ...row, revoked_at: null }).execute();
+}
+
+export async function findActiveKeyByHash(db: Db, keyHash: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['tenant_id', 'name'])
+    .where('key_hash', '=', keyHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function countTenants(db: Db): Promise<number> {
+  const row = await db.selectFrom('tenants').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

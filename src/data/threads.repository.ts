@@ -1,0 +1,104 @@
+import type { ThreadRow } from './tables.ts';
+import { type PageRequest, keysetPage } from './keyset.ts';
+import { forUpdate } from './locks.ts';
+import type { Db } from './open-database.ts';
+
+export async function insertThread(db: Db, row: ThreadRow) {
+  await db.insertInto('threads').values(row).execute();
+}
+
+/** Threads in any state (live or soft-deleted); callers decide what is visible. */
+export async function findThreads(db: Db, tenantId: string, ids: readonly string[], lock = false): Promise<ThreadRow[]> {
+  if (ids.length === 0) return [];
+  const q = db.selectFrom('threads').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids);
+  return (lock ? forUpdate(db, q) : q).execute();
+}
+
+/** Locks a chat's threads so no message can be added to them until the transaction ends. */
+export async function lockThreadsOfChat(db: Db, chatId: string): Promise<void> {
+  await forUpdate(db, db.selectFrom('threads').select('id').where('chat_id', '=', chatId)).execute();
+}
+
+export async function listLiveThreadsOfChat(db: Db, chatId: string, page: PageRequest): Promise<ThreadRow[]> {
+  const q = db.selectFrom('threads').selectAll().where('chat_id', '=', chatId).where('deleted_at', 'is', null);
+  return keysetPage(q, 'created_at', 'id', page).execute();
+}
+
+export async function listSoftDeletedThreads(
+  db: Db,
+  tenantId: string,
+  now: string,
+  page: PageRequest,
+): Promise<ThreadRow[]> {
+  const q = db
+    .selectFrom('threads')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is not', null)
+    .where('restore_until', '>', now);
+  return keysetPage(q, 'deleted_at', 'id', page).execute();
+}
+
+export async function bumpThreadVersions(db: Db, ids: readonly string[], now: string) {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('threads')
+    .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+    .where('id', 'in', ids)
+    .execute();
+}
+
+export async function markThreadDeleted(
+  db: Db,
+  id: string,
+  mark: { deletedAt: string; restoreUntil: string; deletedBy: string },
+) {
+  await db
+    .updateTable('threads')
+    .set((eb) => ({
+      deleted_at: mark.deletedAt,
+      restore_until: mark.restoreUntil,
+      deleted_by: mark.deletedBy,
+      updated_at: mark.deletedAt,
+      version: eb('version', '+', 1),
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function unmarkThreadDeleted(db: Db, id: string, now: string) {
+  await db
+    .updateTable('threads')
+    .set((eb) => ({
+      deleted_at: null,
+      restore_until: null,
+      deleted_by: null,
+      updated_at: now,
+      version: eb('version', '+', 1),
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function countThreadsOfChat(db: Db, chatId: string): Promise<number> {
+  const row = await db
+    .selectFrom('threads')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('chat_id', '=', chatId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function findExpiredThreads(db: Db, now: string, limit: number): Promise<ThreadRow[]> {
+  return db
+    .selectFrom('threads')
+    .selectAll()
+    .where('restore_until', '<=', now)
+    .orderBy('restore_until')
+    .limit(limit)
+    .execute();
+}
+
+export async function deleteThreadRow(db: Db, id: string) {
+  await db.deleteFrom('threads').where('id', '=', id).execute();
+}
