@@ -3,6 +3,7 @@ import { migrateToLatest } from './data/migrate.ts';
 import { openDatabase } from './data/open-database.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
+import { purgeExpiredIdempotencyKeys } from './domain/idempotency.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
 import { endActiveStreams } from './domain/streams.ts';
 import { type TokenSource, echoTokens } from './domain/token-sources.ts';
@@ -35,7 +36,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     live,
     clock: options.clock ?? systemClock,
-    settings: { restoreWindowMs: config.restoreWindowMs, tokenIntervalMs: config.tokenIntervalMs },
+    settings: {
+      restoreWindowMs: config.restoreWindowMs,
+      tokenIntervalMs: config.tokenIntervalMs,
+      idempotencyTtlMs: config.idempotencyTtlMs,
+    },
   };
   await endActiveStreams(deps, 'FAILED', 'the server restarted while the stream was active');
   const gateway = createGateway({
@@ -47,7 +52,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     options.purgeTimer === false
       ? undefined
       : setInterval(() => {
-          purgeExpiredThreads(deps).catch((error: unknown) => console.error('purge failed', error));
+          Promise.all([purgeExpiredThreads(deps), purgeExpiredIdempotencyKeys(deps)]).catch((error: unknown) =>
+            console.error('purge failed', error),
+          );
         }, config.purgeIntervalMs).unref();
   let closing: Promise<void> | undefined;
   /** Stops generators, ends their streams as CANCELLED, completes subscriptions, closes the database. */

@@ -9,6 +9,7 @@ export interface Config {
   tokenIntervalMs: number;
   /** How often the server erases soft-deleted threads whose restore window has passed. */
   purgeIntervalMs: number;
+  idempotencyTtlMs: number;
   llmBaseUrl: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -42,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: undefined,
     restoreWindowMs: number(env, 'THREAD_RESTORE_DAYS', 30, (n) => n > 0, 'a positive number of days') * DAY_MS,
     tokenIntervalMs: number(env, 'STREAM_TOKEN_INTERVAL_MS', 50, (n) => n >= 0, 'a number of milliseconds ≥ 0'),
+    idempotencyTtlMs: number(env, 'IDEMPOTENCY_TTL_HOURS', 24, (n) => n > 0, 'a positive number of hours') * 3_600_000,
     purgeIntervalMs: number(env, 'PURGE_INTERVAL_MS', 60_000, (n) => n >= 1000, 'a number of milliseconds ≥ 1000'),
     llmBaseUrl: undefined,
     logLevel: logLevel as Config['logLevel'],

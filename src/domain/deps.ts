@@ -7,6 +7,8 @@ export interface Settings {
   restoreWindowMs: number;
   /** Pause between two words of the built-in generator. */
   tokenIntervalMs: number;
+  /** How long an Idempotency-Key's first answer is kept for retries. */
+  idempotencyTtlMs: number;
 }
 
 /** What every domain operation runs against; built once per process. */

@@ -8,6 +8,7 @@ import type { Context } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
 import { scopeOfRequest } from './authenticate.ts';
 import { EXAMPLE_OPERATIONS } from './graphiql-examples.ts';
+import { useIdempotencyKeys } from './idempotency.ts';
 import { useRestRoutes } from './rest/rest-routes.ts';
 
 export interface GatewayOptions {
@@ -49,7 +50,7 @@ export function createGateway({ deps, tokens, demoKey }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    plugins: [useRestRoutes(deps, tokens)],
+    plugins: [useIdempotencyKeys(deps, '/graphql'), useRestRoutes(deps, tokens)],
     landingPage: false,
     maskedErrors: { maskError: exposeDomainError },
     // The bundled GraphiQL: the default one loads its code from a CDN, which an offline

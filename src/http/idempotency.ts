@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { Plugin } from 'graphql-yoga';
+import type { Deps } from '../domain/deps.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../domain/idempotency.ts';
+import { scopeOfRequest } from './authenticate.ts';
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+function refuse(graphql: boolean, status: number, code: string, message: string): Response {
+  const body = graphql ? { errors: [{ message, extensions: { code } }] } : { detail: message, code };
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+}
+
+/** Writes that a retry must not repeat: GraphQL over POST (not subscriptions) and every REST call but GET. */
+function isWrite(request: Request, url: URL, graphqlEndpoint: string): boolean {
+  if (url.pathname === graphqlEndpoint) {
+    return request.method === 'POST' && !(request.headers.get('accept') ?? '').includes('text/event-stream');
+  }
+  return request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS';
+}
+
+/**
+ * `Idempotency-Key` on writes (GraphQL and REST): the first answer is stored per tenant
+ * and key and replayed to a retry of the same request (marked `Idempotent-Replayed`); the
+ * same key with a different request is refused (422), and while the first is still
+ * running, so is its twin (409). A 5xx frees the key so the retry runs again.
+ */
+export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin {
+  const claimed = new WeakMap<Request, { tenantId: string; key: string }>();
+  return {
+    async onRequest({ request, url, endResponse }) {
+      const key = request.headers.get('idempotency-key');
+      if (key === null || !isWrite(request, url, graphqlEndpoint)) return;
+      const graphql = url.pathname === graphqlEndpoint;
+      if (!KEY.test(key)) {
+        endResponse(refuse(graphql, 400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 printable ASCII characters'));
+        return;
+      }
+      let tenantId: string;
+      try {
+        tenantId = (await scopeOfRequest(deps, request.headers)).tenantId;
+      } catch {
+        return; // the request itself answers 401
+      }
+      const body = await request.clone().text();
+      const fingerprint = createHash('sha256').update(`${request.method} ${url.pathname}${url.search}\n${body}`).digest('hex');
+      const claim = await claimIdempotencyKey(deps, tenantId, key, fingerprint);
+      switch (claim.kind) {
+        case 'run':
+          claimed.set(request, { tenantId, key });
+          return;
+        case 'replay':
+          endResponse(
+            new Response(claim.body === '' ? null : claim.body, {
+              status: claim.status,
+              headers: { ...(claim.contentType && { 'content-type': claim.contentType }), 'idempotent-replayed': 'true' },
+            }),
+          );
+          return;
+        case 'reused':
+          endResponse(refuse(graphql, 422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request'));
+          return;
+        case 'in-progress':
+          endResponse(refuse(graphql, 409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still running'));
+          return;
+      }
+    },
+    async onResponse({ request, response }) {
+      const claim = claimed.get(request);
+      if (!claim) return;
+      claimed.delete(request);
+      if (response.status >= 500) {
+        await releaseIdempotencyKey(deps, claim.tenantId, claim.key);
+        return;
+      }
+      const body = await response.clone().text();
+      await completeIdempotencyKey(deps, claim.tenantId, claim.key, {
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body,
+      });
+    },
+  };
+}
