@@ -1,8 +1,9 @@
 import type { Config } from './config/config.ts';
 import { migrateToLatest } from './data/migrate.ts';
-import { openDatabase } from './data/open-database.ts';
+import { type QueryObserver, openDatabase } from './data/open-database.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
+import { Eraser } from './domain/eraser.ts';
 import { purgeExpiredIdempotencyKeys } from './domain/idempotency.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
 import { endActiveStreams } from './domain/streams.ts';
@@ -24,7 +25,7 @@ export interface AppOptions {
   /** Runs the purge of expired soft deletes on a timer (off in tests, which call it). */
   purgeTimer?: boolean;
   /** Sees every SQL statement (query counting in tests and benchmarks). */
-  onQuery?: (sql: string) => void;
+  onQuery?: QueryObserver;
 }
 
 /** The composition root: opens the database, migrates it and wires every layer. */
@@ -35,6 +36,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const deps: Deps = {
     store,
     live,
+    erasure: new Eraser(store),
     clock: options.clock ?? systemClock,
     settings: {
       restoreWindowMs: config.restoreWindowMs,
@@ -43,6 +45,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   };
   await endActiveStreams(deps, 'FAILED', 'the server restarted while the stream was active');
+  // Large erasures a previous process left half-done go on from where they stopped.
+  deps.erasure.kick();
   const gateway = createGateway({
     deps,
     tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
@@ -63,6 +67,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await live.stopTasks();
     await endActiveStreams(deps, 'CANCELLED', 'the server shut down');
     await live.close();
+    await deps.erasure.close();
     await store.close();
   };
   return {

@@ -10,7 +10,12 @@ export async function insertChat(db: Db, row: ChatRow) {
 /** `lock` holds the rows until the transaction ends (PostgreSQL), for a change that reads first. */
 export async function findChats(db: Db, tenantId: string, ids: readonly string[], lock = false): Promise<ChatRow[]> {
   if (ids.length === 0) return [];
-  const q = db.selectFrom('chats').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids);
+  const q = db
+    .selectFrom('chats')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null);
   return (lock ? forUpdate(db, q) : q).execute();
 }
 
@@ -20,7 +25,7 @@ export async function listChats(
   flowId: string | undefined,
   page: PageRequest,
 ): Promise<ChatRow[]> {
-  let q = db.selectFrom('chats').selectAll().where('tenant_id', '=', tenantId);
+  let q = db.selectFrom('chats').selectAll().where('tenant_id', '=', tenantId).where('deleted_at', 'is', null);
   if (flowId !== undefined) q = q.where('flow_id', '=', flowId);
   return keysetPage(q, 'created_at', 'id', page).execute();
 }
@@ -32,6 +37,10 @@ export async function bumpChatVersions(db: Db, ids: readonly string[], now: stri
     .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
     .where('id', 'in', ids)
     .execute();
+}
+
+export async function markChatDeleted(db: Db, id: string, now: string) {
+  await db.updateTable('chats').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute();
 }
 
 export async function deleteChatRow(db: Db, id: string) {

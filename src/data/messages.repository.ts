@@ -116,13 +116,35 @@ export async function listSelectedMessages(db: Db, s: MessageSelection, page: Pa
   return keysetPage(q, 'created_at', 'id', page).execute();
 }
 
+/**
+ * The live threads of the flow holding at least one selected message: one index probe
+ * per thread, instead of a scan of every selected message.
+ */
 export async function threadsOfSelection(db: Db, s: MessageSelection) {
-  return db
-    .selectFrom('messages')
-    .select(['thread_id', 'chat_id'])
-    .distinct()
-    .where(selectionPredicate(s))
+  let threads = db
+    .selectFrom('threads')
+    .select(['threads.id as thread_id', 'threads.chat_id'])
+    .where('threads.flow_id', '=', s.flowId)
+    .where('threads.deleted_at', 'is', null);
+  if (s.threadId !== undefined) threads = threads.where('threads.id', '=', s.threadId);
+  if (s.chatId !== undefined) threads = threads.where('threads.chat_id', '=', s.chatId);
+  return threads
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('messages')
+          .select(sql.lit(1).as('one'))
+          .whereRef('messages.thread_id', '=', 'threads.id')
+          .where(selectionPredicate(s))
+          .limit(1),
+      ),
+    )
     .execute();
+}
+
+/** True when the selection matches more than `n` messages (reads at most n + 1 index entries). */
+export async function selectionExceeds(db: Db, s: MessageSelection, n: number): Promise<boolean> {
+  const row = await db.selectFrom('messages').select('messages.id').where(selectionPredicate(s)).limit(1).offset(n).executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function deleteSelection(db: Db, s: MessageSelection): Promise<number> {

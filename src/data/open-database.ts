@@ -16,19 +16,22 @@ export interface DataStore {
   close(): Promise<void>;
 }
 
-const logTo = (onQuery?: (sql: string) => void): LogConfig | undefined =>
-  onQuery ? (event) => onQuery(event.query.sql) : undefined;
+/** Sees every SQL statement run and how long it took (query counting and profiling). */
+export type QueryObserver = (sql: string, durationMs: number) => void;
+
+const logTo = (onQuery?: QueryObserver): LogConfig | undefined =>
+  onQuery ? (event) => onQuery(event.query.sql, event.queryDurationMillis) : undefined;
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
 /** `onQuery` sees every SQL statement run (query counting in tests and benchmarks). */
-export function openDatabase(url: string, onQuery?: (sql: string) => void): DataStore {
+export function openDatabase(url: string, onQuery?: QueryObserver): DataStore {
   return isPostgresUrl(url) ? openPostgres(url, onQuery) : openSqlite(url, onQuery);
 }
 
-function openSqlite(path: string, onQuery?: (sql: string) => void): DataStore {
+function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const handle = new SQLite(path);
   // Pragmas go on the handle before Kysely gets it: the dialect uses this one connection.
@@ -52,7 +55,7 @@ function openSqlite(path: string, onQuery?: (sql: string) => void): DataStore {
   };
 }
 
-function openPostgres(url: string, onQuery?: (sql: string) => void): DataStore {
+function openPostgres(url: string, onQuery?: QueryObserver): DataStore {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logTo(onQuery) });
   return {

@@ -34,6 +34,8 @@ export interface ChatTable {
   version: number;
   created_at: string;
   updated_at: string;
+  /** Set while the chat's rows are erased in the background; such a chat is gone from reads. */
+  deleted_at: string | null;
 }
 
 export interface ThreadTable {
@@ -118,6 +120,17 @@ export interface IdempotencyKeyTable {
   expires_at: string;
 }
 
+export interface ErasureJobTable {
+  id: string;
+  tenant_id: string;
+  kind: 'chat' | 'messages';
+  target_id: string;
+  selection: string | null;
+  total: number;
+  done: number;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   api_keys: ApiKeyTable;
@@ -129,6 +142,7 @@ export interface Database {
   stream_events: StreamEventTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeyTable;
+  erasure_jobs: ErasureJobTable;
 }
 
 export type FlowRow = Selectable<FlowTable>;
@@ -141,4 +155,5 @@ export type StreamUpdate = Updateable<StreamTable>;
 export type StreamEventRow = Selectable<StreamEventTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeyTable>;
+export type ErasureJobRow = Selectable<ErasureJobTable>;
 export type NewAudit = Omit<Insertable<AuditLogTable>, 'seq'>;

@@ -14,6 +14,15 @@ export async function findThreads(db: Db, tenantId: string, ids: readonly string
   return (lock ? forUpdate(db, q) : q).execute();
 }
 
+/** Hides every thread of a chat for good (not restorable) while its rows are erased. */
+export async function markThreadsOfChatErasing(db: Db, chatId: string, now: string, by: string) {
+  await db
+    .updateTable('threads')
+    .set({ deleted_at: now, restore_until: null, deleted_by: by, updated_at: now })
+    .where('chat_id', '=', chatId)
+    .execute();
+}
+
 /** Locks a chat's threads so no message can be added to them until the transaction ends. */
 export async function lockThreadsOfChat(db: Db, chatId: string): Promise<void> {
   await forUpdate(db, db.selectFrom('threads').select('id').where('chat_id', '=', chatId)).execute();

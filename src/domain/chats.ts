@@ -31,6 +31,7 @@ export async function createChat(
     version: 1,
     created_at: now,
     updated_at: now,
+    deleted_at: null,
   };
   await insertChat(deps.store.db, chat);
   return chat;

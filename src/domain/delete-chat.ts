@@ -1,11 +1,14 @@
-import { deleteChatRow, findChats } from '../data/chats.repository.ts';
+import { deleteChatRow, findChats, markChatDeleted } from '../data/chats.repository.ts';
+import { insertErasureJob } from '../data/erasure.repository.ts';
 import { countMessagesOfChat } from '../data/messages.repository.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
-import { countThreadsOfChat, lockThreadsOfChat } from '../data/threads.repository.ts';
+import { countThreadsOfChat, lockThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
+import { ERASE_INLINE_LIMIT } from './eraser.ts';
 import { ConflictError, NotFoundError, versionMismatch } from './errors.ts';
+import { newId } from './ids.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
 import { cancelInTransaction } from './stream-events.ts';
 import { Checker } from './validation.ts';
@@ -33,7 +36,7 @@ export async function deleteChat(
   const id = check.id(['id'], input.id);
   check.done();
   const now = isoNow(deps.clock);
-  const { result, ended } = await deps.store.db.transaction().execute(async (trx) => {
+  const { result, ended, queued } = await deps.store.db.transaction().execute(async (trx) => {
     const [chat] = await findChats(trx, scope.tenantId, [id], true);
     if (!chat) throw new NotFoundError('CHAT', id);
     if (input.expectedVersion != null && input.expectedVersion !== chat.version)
@@ -55,7 +58,24 @@ export async function deleteChat(
       const cancelled = await cancelInTransaction(trx, stream.id, now);
       ended.push({ stream, cancelled, removedAfterSeq: await lastEventSeq(trx, stream.id) });
     }
-    await deleteChatRow(trx, id);
+    // A large chat vanishes from reads now and is erased by the queue in bounded chunks.
+    const queued = deletedMessageCount > ERASE_INLINE_LIMIT;
+    if (queued) {
+      await markChatDeleted(trx, id, now);
+      await markThreadsOfChatErasing(trx, id, now, scope.actor);
+      await insertErasureJob(trx, {
+        id: newId(),
+        tenant_id: scope.tenantId,
+        kind: 'chat',
+        target_id: id,
+        selection: null,
+        total: deletedMessageCount,
+        done: 0,
+        created_at: now,
+      });
+    } else {
+      await deleteChatRow(trx, id);
+    }
     const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
     const closedConnections = connections;
     const auditEntry = await recordAudit(
@@ -65,12 +85,20 @@ export async function deleteChat(
         action: 'chat.delete',
         targetType: 'CHAT',
         targetId: id,
-        details: { force: input.force ?? false, deletedThreadCount, deletedMessageCount, cancelledStreamCount, closedConnections },
+        details: {
+          force: input.force ?? false,
+          deletedThreadCount,
+          deletedMessageCount,
+          cancelledStreamCount,
+          closedConnections,
+          erasure: queued ? 'queued' : 'done',
+        },
       },
       now,
     );
     return {
       ended,
+      queued,
       result: {
         chatId: id,
         deletedAt: now,
@@ -85,6 +113,7 @@ export async function deleteChat(
   endStreams(deps, ended, now);
   // Every chatEvents subscription ends after this event.
   deps.live.publishChatEvent({ type: 'CHAT_DELETED', chatId: id, threadId: null, messageId: null, streamId: null, at: now });
-  await deps.store.flushErasure();
+  if (queued) deps.erasure.kick();
+  else await deps.store.flushErasure();
   return result;
 }

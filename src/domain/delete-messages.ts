@@ -1,12 +1,15 @@
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import { findFlows } from '../data/flows.repository.ts';
-import { deleteSelection, threadsOfSelection } from '../data/messages.repository.ts';
+import { insertErasureJob } from '../data/erasure.repository.ts';
+import { deleteSelection, selectionExceeds, threadsOfSelection } from '../data/messages.repository.ts';
 import { activeStreamsOfThreads, deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
+import { ERASE_INLINE_LIMIT, type QueuedSelection } from './eraser.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
+import { newId } from './ids.ts';
 import { type MessageFilterInput, toSelection } from './message-filter.ts';
 import { Checker } from './validation.ts';
 
@@ -32,7 +35,7 @@ export async function deleteMessages(
   check.done();
   const hardDelete = input.hardDelete ?? false;
   const now = isoNow(deps.clock);
-  const { result, chatIds } = await deps.store.db.transaction().execute(async (trx) => {
+  const { result, chatIds, jobId } = await deps.store.db.transaction().execute(async (trx) => {
     const [flow] = await findFlows(trx, scope.tenantId, [flowId]);
     if (!flow) throw new NotFoundError('FLOW', flowId);
     const touched = await threadsOfSelection(trx, selection);
@@ -45,7 +48,25 @@ export async function deleteMessages(
       );
     }
     const erasedEventCount = hardDelete ? await deleteTokenEventsOfSelection(trx, selection) : 0;
-    const affected = await deleteSelection(trx, selection);
+    // A large selection is erased by the queue in bounded chunks, up to an id taken now:
+    // ids grow with time, so messages posted meanwhile are never swept up. With
+    // feedbackTypes the prompts are found through the rated rows, so it stays one statement.
+    const large = selection.feedbackTypes === undefined && (await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT));
+    const job = large ? { id: newId(), upToId: newId() } : undefined;
+    if (job) {
+      const queued: QueuedSelection = { selection, upToId: job.upToId };
+      await insertErasureJob(trx, {
+        id: job.id,
+        tenant_id: scope.tenantId,
+        kind: 'messages',
+        target_id: flowId,
+        selection: JSON.stringify(queued),
+        total: 0,
+        done: 0,
+        created_at: now,
+      });
+    }
+    const affected = job ? 0 : await deleteSelection(trx, selection);
     const chatIds = [...new Set(touched.map((t) => t.chat_id))];
     await bumpThreadVersions(trx, threadIds, now);
     await bumpChatVersions(trx, chatIds, now);
@@ -56,11 +77,14 @@ export async function deleteMessages(
       { action: 'messages.delete', targetType: 'FLOW', targetId: flowId, details: { affected, hardDelete, erasedEventCount, filter: filterGiven } },
       now,
     );
-    return { result: { affected, hardDelete, erasedEventCount, auditEntry }, chatIds };
+    return { result: { affected, hardDelete, erasedEventCount, auditEntry }, chatIds, jobId: job?.id };
   });
+  // The answer waits for the erasure, which yields between chunks: other requests go on.
+  // Its count is exact: the rows the chunks erased.
+  if (jobId) result.affected = await deps.erasure.whenDone(jobId);
   for (const chatId of chatIds) {
     deps.live.publishChatEvent({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now });
   }
-  if (result.affected > 0) await deps.store.flushErasure();
+  if (result.affected > 0 && !jobId) await deps.store.flushErasure();
   return result;
 }

@@ -1,6 +1,7 @@
 import type { DataStore } from '../data/open-database.ts';
 import type { LiveState } from '../live/live-state.ts';
 import type { Clock } from './clock.ts';
+import type { Eraser } from './eraser.ts';
 
 export interface Settings {
   /** How long a soft-deleted thread can be restored. */
@@ -17,6 +18,8 @@ export interface Deps {
   live: LiveState;
   clock: Clock;
   settings: Settings;
+  /** The background erasure of large deletes. */
+  erasure: Eraser;
 }
 
 /** Who acts, for which tenant, in which request: scopes every read and write. */

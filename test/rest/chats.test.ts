@@ -107,7 +107,7 @@ describe('DELETE /api/v1/chats/{chat_id}', () => {
       target_id: chatId,
       actor: 'key-a',
       request_id: expect.any(String),
-      details: { force: false, deletedThreadCount: 2, deletedMessageCount: 6, cancelledStreamCount: 0, closedConnections: 0 },
+      details: { force: false, deletedThreadCount: 2, deletedMessageCount: 6, cancelledStreamCount: 0, closedConnections: 0, erasure: 'done' },
       at: r.body.deleted_at,
       seq: expect.any(Number),
     });
@@ -251,6 +251,7 @@ describe('DELETE /api/v1/chats/{chat_id}', () => {
       deletedMessageCount: 2,
       cancelledStreamCount: 0,
       closedConnections: 1,
+      erasure: 'done',
     });
   });
 

@@ -1,0 +1,62 @@
+import { sql } from 'kysely';
+import { type MessageSelection, selectionPredicate } from './messages.repository.ts';
+import type { Db } from './open-database.ts';
+import type { ErasureJobRow } from './tables.ts';
+
+export async function insertErasureJob(db: Db, row: ErasureJobRow) {
+  await db.insertInto('erasure_jobs').values(row).execute();
+}
+
+export async function oldestErasureJob(db: Db): Promise<ErasureJobRow | undefined> {
+  return db.selectFrom('erasure_jobs').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+}
+
+export async function findErasureJob(db: Db, id: string): Promise<ErasureJobRow | undefined> {
+  return db.selectFrom('erasure_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function countErasureJobs(db: Db): Promise<number> {
+  const row = await db.selectFrom('erasure_jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function addErasureProgress(db: Db, id: string, rows: number) {
+  await db
+    .updateTable('erasure_jobs')
+    .set((eb) => ({ done: eb('done', '+', rows) }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteErasureJob(db: Db, id: string) {
+  await db.deleteFrom('erasure_jobs').where('id', '=', id).execute();
+}
+
+// Each chunk below is one bounded statement, so a transaction around it stays short.
+
+export async function deleteChatMessagesChunk(db: Db, chatId: string, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('messages')
+    .where('id', 'in', (eb) => eb.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(limit))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function deleteChatStreamEventsChunk(db: Db, chatId: string, limit: number): Promise<number> {
+  const result = await sql`
+    delete from stream_events where (stream_id, seq) in (
+      select stream_id, seq from stream_events
+      where stream_id in (select id from streams where chat_id = ${chatId}) limit ${limit})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** The selection's rows, up to the last id it matched when the delete was asked for. */
+export async function deleteSelectionChunk(db: Db, s: MessageSelection, upToId: string, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('messages')
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('messages').select('messages.id').where(selectionPredicate(s)).where('messages.id', '<=', upToId).limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
