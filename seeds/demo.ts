@@ -99,7 +99,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
       const own = threads.filter((th) => th[1] === chatId);
       const streamMessages = chatId === DEMO_IDS.researchChat ? 2 : 0;
       const version = 1 + own.reduce((sum, th) => sum + 1 + th[4].length, 0) + streamMessages;
-      await insertChat(trx, { id: chatId, tenant_id: tenantId, flow_id: flowId, title, version, created_at: at(2), updated_at: at(2) });
+      await insertChat(trx, { id: chatId, tenant_id: tenantId, flow_id: flowId, title, version, created_at: at(2), updated_at: at(2), deleted_at: null });
     }
     let n = 0x1000;
     let minute = 10;
