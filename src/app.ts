@@ -9,12 +9,13 @@ import { purgeExpiredThreads } from './domain/purge.ts';
 import { endActiveStreams } from './domain/streams.ts';
 import { type TokenSource, echoTokens } from './domain/token-sources.ts';
 import { type Gateway, createGateway } from './http/yoga.ts';
-import { MemoryLiveState } from './live/memory-live-state.ts';
+import { LiveHub } from './live/live-hub.ts';
+import { redisLiveHub } from './live/redis-live-hub.ts';
 
 export interface App {
   gateway: Gateway;
   deps: Deps;
-  live: MemoryLiveState;
+  live: LiveHub;
   close(): Promise<void>;
 }
 
@@ -32,7 +33,7 @@ export interface AppOptions {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const store = openDatabase(config.databaseUrl, options.onQuery);
   await migrateToLatest(store.db);
-  const live = new MemoryLiveState();
+  const live = config.redisUrl ? await redisLiveHub(config.redisUrl, config.liveConnectionTtlMs) : new LiveHub();
   const deps: Deps = {
     store,
     live,

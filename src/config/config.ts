@@ -5,6 +5,8 @@ export interface Config {
   /** SQLite file path, ":memory:", or a postgres:// URL. */
   databaseUrl: string;
   redisUrl: string | undefined;
+  /** With Redis: how long a replica's connections count without its heartbeat. */
+  liveConnectionTtlMs: number;
   restoreWindowMs: number;
   tokenIntervalMs: number;
   /** How often the server erases soft-deleted threads whose restore window has passed. */
@@ -34,13 +36,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError(`LOG_LEVEL=${logLevel} is invalid: it must be one of debug, info, warn, error`);
-  if (env.REDIS_URL) throw new ConfigError('REDIS_URL is not supported yet: leave it unset to keep live state in memory');
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    throw new ConfigError(`REDIS_URL=${redisUrl} is invalid: it must be a redis:// or rediss:// URL`);
   if (env.LLM_BASE_URL) throw new ConfigError('LLM_BASE_URL is not supported yet: leave it unset for the built-in generator');
   return {
     port: number(env, 'PORT', 4000, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number 0-65535'),
     host: env.HOST || '127.0.0.1',
     databaseUrl,
-    redisUrl: undefined,
+    redisUrl,
+    liveConnectionTtlMs: number(env, 'LIVE_CONNECTION_TTL_MS', 15_000, (n) => n >= 300, 'a number of milliseconds ≥ 300'),
     restoreWindowMs: number(env, 'THREAD_RESTORE_DAYS', 30, (n) => n > 0, 'a positive number of days') * DAY_MS,
     tokenIntervalMs: number(env, 'STREAM_TOKEN_INTERVAL_MS', 50, (n) => n >= 0, 'a number of milliseconds ≥ 0'),
     idempotencyTtlMs: number(env, 'IDEMPOTENCY_TTL_HOURS', 24, (n) => n > 0, 'a positive number of hours') * 3_600_000,
