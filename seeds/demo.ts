@@ -6,7 +6,7 @@ import { insertStream, insertStreamEvent } from '../src/data/streams.repository.
 import type { MessageRow } from '../src/data/tables.ts';
 import { countTenants, insertApiKey, insertTenant } from '../src/data/tenants.repository.ts';
 import { insertThread } from '../src/data/threads.repository.ts';
-import { hashKey } from '../src/domain/api-keys.ts';
+import { ALL_PERMISSIONS, hashKey } from '../src/domain/api-keys.ts';
 
 // Deterministic demo data: the same ids, times and keys on every run, so the README's
 // examples work as printed. Chat a1b2c3d4-… is the id of seed 001's own example.
@@ -55,6 +55,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
         name: demo.name,
         key_hash: hashKey(demo.key),
         created_at: at(0),
+        scopes: ALL_PERMISSIONS.join(','),
       });
     }
     const flows = [

@@ -3,6 +3,7 @@ import { migrateToLatest } from './data/migrate.ts';
 import { type QueryObserver, openDatabase } from './data/open-database.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
+import { foreignKeysAtStartup } from './domain/doctor.ts';
 import { Eraser } from './domain/eraser.ts';
 import { purgeExpiredIdempotencyKeys } from './domain/idempotency.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
@@ -45,12 +46,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       idempotencyTtlMs: config.idempotencyTtlMs,
     },
   };
+  const broken = await foreignKeysAtStartup(store);
+  if (broken.length > 0) {
+    console.error(`database has ${broken.length} broken foreign key(s); run chat-gateway doctor:\n  ${broken.slice(0, 10).join('\n  ')}`);
+  }
   await endActiveStreams(deps, 'FAILED', 'the server restarted while the stream was active');
   // Large erasures a previous process left half-done go on from where they stopped.
   deps.erasure.kick();
   const gateway = createGateway({
     deps,
     tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
+    limits: config.limits,
     demoKey: options.demoKey,
   });
   const timer =

@@ -4,7 +4,9 @@ import { createApp } from '../app.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { type DataStore, openDatabase } from '../data/open-database.ts';
-import { createApiKey } from '../domain/api-keys.ts';
+import { createApiKey, parsePermissions, revokeApiKeys, rotateApiKey } from '../domain/api-keys.ts';
+import { diagnose } from '../domain/doctor.ts';
+import { ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
 import { purgeExpiredThreads } from '../domain/purge.ts';
 import { listen } from '../server.ts';
@@ -18,9 +20,14 @@ Commands:
                                           --demo loads the demo data into an empty database
   migrate                                 bring the database schema up to date
   seed                                    load the deterministic demo data into an empty database
-  create-key --tenant NAME [--name KEY]   create an API key (and the tenant if new);
-                                          the key is printed once, alone on the last line
+  create-key --tenant NAME [--name KEY] [--scopes read,write,delete]
+                                          create an API key (and the tenant if new); the key
+                                          is printed once, alone on the last line
+  rotate-key --tenant NAME --name KEY     replace that key with a new one (same permissions);
+                                          the old one stops working at once
+  revoke-key --tenant NAME --name KEY     revoke every active key of that name
   purge                                   erase soft-deleted threads whose restore window has passed
+  doctor                                  check the database (integrity, foreign keys, erasure backlog)
   help                                    show this help
 
 Configuration (environment): PORT (4000), HOST (127.0.0.1), DATABASE_URL (data/chat-gateway.db,
@@ -74,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
       demo: { type: 'boolean', default: false },
       tenant: { type: 'string' },
       name: { type: 'string' },
+      scopes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -95,14 +103,41 @@ async function main(argv: string[]): Promise<void> {
         printDemoKeys();
       });
     case 'create-key': {
-      const tenant = values.tenant?.trim();
-      if (!tenant) throw new UsageError('create-key needs --tenant NAME');
+      const tenant = required(values.tenant, 'create-key needs --tenant NAME');
+      const permissions = values.scopes === undefined ? undefined : parsePermissions(values.scopes);
       return withStore(async (store) => {
-        const created = await createApiKey(store.db, { tenant, name: values.name?.trim() || `${tenant}-key` }, isoNow(systemClock));
-        console.log(`Created API key "${created.name}" for tenant "${tenant}". It is shown only this once:`);
+        const name = values.name?.trim() || `${tenant}-key`;
+        const created = await createApiKey(store.db, { tenant, name, permissions }, isoNow(systemClock));
+        console.log(`Created API key "${created.name}" (${created.permissions.join(', ')}) for tenant "${tenant}". It is shown only this once:`);
         console.log(created.key);
       });
     }
+    case 'rotate-key': {
+      const tenant = required(values.tenant, 'rotate-key needs --tenant NAME');
+      const name = required(values.name, 'rotate-key needs --name KEY');
+      return withStore(async (store) => {
+        const created = await rotateApiKey(store.db, { tenant, name }, isoNow(systemClock));
+        console.log(`Rotated API key "${name}" of tenant "${tenant}": the old key no longer works. The new key is shown only this once:`);
+        console.log(created.key);
+      });
+    }
+    case 'revoke-key': {
+      const tenant = required(values.tenant, 'revoke-key needs --tenant NAME');
+      const name = required(values.name, 'revoke-key needs --name KEY');
+      return withStore(async (store) => {
+        const revoked = await revokeApiKeys(store.db, { tenant, name }, isoNow(systemClock));
+        if (revoked === 0) throw new UsageError(`tenant "${tenant}" has no active key named "${name}"`);
+        console.log(`Revoked ${revoked} key(s) named "${name}" of tenant "${tenant}".`);
+      });
+    }
+    case 'doctor':
+      return withStore(async (store) => {
+        const report = await diagnose(store);
+        console.log(`integrity: ${report.integrity.length === 0 ? 'ok' : report.integrity.join('; ')}`);
+        console.log(`foreign keys: ${report.foreignKeys.length === 0 ? 'ok' : report.foreignKeys.join('; ')}`);
+        console.log(`erasures queued: ${report.pendingErasures}`);
+        if (!report.healthy) process.exitCode = 1;
+      });
     case 'purge':
       return withStore(async (store) => {
         const purged = await purgeExpiredThreads({ store, clock: systemClock });
@@ -115,8 +150,15 @@ async function main(argv: string[]): Promise<void> {
 
 class UsageError extends Error {}
 
+function required(value: string | undefined, message: string): string {
+  const trimmed = value?.trim();
+  if (!trimmed) throw new UsageError(message);
+  return trimmed;
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UsageError) console.error(`chat-gateway: ${error.message}`);
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ValidationError)
+    console.error(`chat-gateway: ${error.message}`);
   else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     console.error(`chat-gateway: ${error.message}`);
   else console.error(error);

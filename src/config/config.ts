@@ -13,7 +13,21 @@ export interface Config {
   purgeIntervalMs: number;
   idempotencyTtlMs: number;
   llmBaseUrl: string | undefined;
+  limits: Limits;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** What one request may ask for; every value has an environment variable (README "Security"). */
+export interface Limits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+  maxBodyBytes: number;
+  introspection: boolean;
+  /** Writes per API key per minute (GraphQL mutations and REST writes); 0 turns it off. */
+  writesPerMinute: number;
 }
 
 /** A bad setting: start-up stops with this one line. */
@@ -51,6 +65,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlMs: number(env, 'IDEMPOTENCY_TTL_HOURS', 24, (n) => n > 0, 'a positive number of hours') * 3_600_000,
     purgeIntervalMs: number(env, 'PURGE_INTERVAL_MS', 60_000, (n) => n >= 1000, 'a number of milliseconds ≥ 1000'),
     llmBaseUrl: undefined,
+    limits: loadLimits(env),
     logLevel: logLevel as Config['logLevel'],
+  };
+}
+
+const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+
+function flagOf(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name}=${raw} is invalid: it must be true or false`);
+}
+
+export function loadLimits(env: NodeJS.ProcessEnv): Limits {
+  return {
+    maxDepth: number(env, 'GRAPHQL_MAX_DEPTH', 12, positiveInt, 'a positive integer'),
+    maxAliases: number(env, 'GRAPHQL_MAX_ALIASES', 30, positiveInt, 'a positive integer'),
+    maxDirectives: number(env, 'GRAPHQL_MAX_DIRECTIVES', 50, positiveInt, 'a positive integer'),
+    maxTokens: number(env, 'GRAPHQL_MAX_TOKENS', 5000, positiveInt, 'a positive integer'),
+    maxCost: number(env, 'GRAPHQL_MAX_COST', 20000, positiveInt, 'a positive integer'),
+    maxBodyBytes: number(env, 'REQUEST_BODY_LIMIT_BYTES', 2 * 1024 * 1024, positiveInt, 'a positive number of bytes'),
+    introspection: flagOf(env, 'GRAPHQL_INTROSPECTION', true),
+    writesPerMinute: number(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 600, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
   };
 }

@@ -1,7 +1,8 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
 import * as initial from './migrations/2026-11-24-0001-initial.ts';
 import * as idempotencyKeys from './migrations/2026-11-24-0002-idempotency-keys.ts';
 import * as erasureJobs from './migrations/2026-11-24-0003-erasure-jobs.ts';
+import * as apiKeyScopes from './migrations/2026-11-24-0004-api-key-scopes.ts';
 import type { Db } from './open-database.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
@@ -9,16 +10,23 @@ const migrations: Record<string, Migration> = {
   '2026-11-24-0001-initial': initial,
   '2026-11-24-0002-idempotency-keys': idempotencyKeys,
   '2026-11-24-0003-erasure-jobs': erasureJobs,
+  '2026-11-24-0004-api-key-scopes': apiKeyScopes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export function migrator(db: Db): Migrator {
-  return new Migrator({ db, provider });
+/**
+ * On PostgreSQL the bookkeeping tables go in the connection's own schema: left unset,
+ * Kysely looks for them in every schema and, finding another schema's, never creates its own.
+ */
+async function migrator(db: Db): Promise<Migrator> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return new Migrator({ db, provider });
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return new Migrator({ db, provider, migrationTableSchema: rows[0]?.schema ?? 'public' });
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const { error, results } = await migrator(db).migrateToLatest();
+  const { error, results } = await (await migrator(db)).migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

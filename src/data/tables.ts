@@ -16,6 +16,8 @@ export interface ApiKeyTable {
   key_hash: string;
   created_at: string;
   revoked_at: string | null;
+  /** Comma-separated permissions: read, write, delete. */
+  scopes: string;
 }
 
 export interface FlowTable {

@@ -10,7 +10,7 @@ export async function insertTenant(db: Db, row: { id: string; name: string; crea
 
 export async function insertApiKey(
   db: Db,
-  row: { id: string; tenant_id: string; name: string; key_hash: string; created_at: string },
+  row: { id: string; tenant_id: string; name: string; key_hash: string; created_at: string; scopes: string },
 ) {
   await db.insertInto('api_keys').values({ ...row, revoked_at: null }).execute();
 }
@@ -18,10 +18,32 @@ export async function insertApiKey(
 export async function findActiveKeyByHash(db: Db, keyHash: string) {
   return db
     .selectFrom('api_keys')
-    .select(['tenant_id', 'name'])
+    .select(['tenant_id', 'name', 'scopes'])
     .where('key_hash', '=', keyHash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
+}
+
+/** Revokes a tenant's active keys of that name; returns how many. */
+export async function revokeKeysByName(db: Db, tenantId: string, name: string, now: string): Promise<number> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('name', '=', name)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function findActiveKeysByName(db: Db, tenantId: string, name: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'scopes'])
+    .where('tenant_id', '=', tenantId)
+    .where('name', '=', name)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 export async function countTenants(db: Db): Promise<number> {

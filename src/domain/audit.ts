@@ -16,7 +16,12 @@ export interface AuditFacts {
 }
 
 /** Written inside the transaction of the change it records, so both commit or neither. */
-export async function recordAudit(trx: Db, scope: Scope, facts: AuditFacts, at: string): Promise<AuditEntry> {
+export async function recordAudit(
+  trx: Db,
+  scope: Pick<Scope, 'tenantId' | 'actor' | 'requestId'>,
+  facts: AuditFacts,
+  at: string,
+): Promise<AuditEntry> {
   return insertAudit(trx, {
     id: newId(),
     tenant_id: scope.tenantId,

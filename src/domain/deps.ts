@@ -1,5 +1,6 @@
 import type { DataStore } from '../data/open-database.ts';
 import type { LiveState } from '../live/live-state.ts';
+import type { Permission } from './api-keys.ts';
 import type { Clock } from './clock.ts';
 import type { Eraser } from './eraser.ts';
 
@@ -25,6 +26,8 @@ export interface Deps {
 /** Who acts, for which tenant, in which request: scopes every read and write. */
 export interface Scope {
   tenantId: string;
+  /** What the API key may do. */
+  permissions: readonly Permission[];
   /** The API key's name: the audit log's actor. */
   actor: string;
   requestId: string;

@@ -42,6 +42,11 @@ export class ValidationError extends Error {
   }
 }
 
+/** The API key is valid but lacks the permission an operation needs. */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
 /** The API key is missing, unknown or revoked. */
 export class UnauthenticatedError extends Error {
   override readonly name = 'UnauthenticatedError';

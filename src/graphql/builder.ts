@@ -1,13 +1,17 @@
 import SchemaBuilder from '@pothos/core';
+import { GraphQLError } from 'graphql';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Context } from './context.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
+  // The API key's permissions (README "Security").
+  AuthScopes: { read: boolean; write: boolean; delete: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
@@ -19,7 +23,19 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   // Federation needs the directives plugin (or @key silently vanishes) and comes last.
-  plugins: [ErrorsPlugin, DirectivesPlugin, RelayPlugin, DataloaderPlugin, FederationPlugin],
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, DirectivesPlugin, RelayPlugin, DataloaderPlugin, FederationPlugin],
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    unauthorizedError: (_parent, _context, info) =>
+      new GraphQLError(`This API key may not use ${info.parentType.name}.${info.fieldName}`, {
+        extensions: { code: 'FORBIDDEN' },
+      }),
+    authScopes: (ctx) => ({
+      read: ctx.scope.permissions.includes('read'),
+      write: ctx.scope.permissions.includes('write'),
+      delete: ctx.scope.permissions.includes('delete'),
+    }),
+  },
   defaultFieldNullability: false,
   errors: { defaultTypes: [] },
   relay: {
@@ -32,5 +48,6 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.queryType({});
+// Reads need "read"; each mutation names its own permission ("write" or "delete").
+builder.queryType({ authScopes: { read: true } });
 builder.mutationType({});

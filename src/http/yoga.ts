@@ -1,6 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError } from 'graphql-yoga';
+import type { Limits } from '../config/config.ts';
 import type { Deps } from '../domain/deps.ts';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 import type { TokenSource } from '../domain/token-sources.ts';
@@ -9,11 +10,14 @@ import { schema } from '../graphql/schema.ts';
 import { scopeOfRequest } from './authenticate.ts';
 import { EXAMPLE_OPERATIONS } from './graphiql-examples.ts';
 import { useIdempotencyKeys } from './idempotency.ts';
+import { protectionPlugins } from './protection.ts';
+import { useWriteRateLimit } from './rate-limit.ts';
 import { useRestRoutes } from './rest/rest-routes.ts';
 
 export interface GatewayOptions {
   deps: Deps;
   tokens: TokenSource;
+  limits: Limits;
   /** Prefills GraphiQL's headers with this key (demo mode only). */
   demoKey?: string;
 }
@@ -46,11 +50,16 @@ function exposeDomainError(error: unknown, message: string, isDev?: boolean): Er
   return maskError(error, message, isDev);
 }
 
-export function createGateway({ deps, tokens, demoKey }: GatewayOptions) {
+export function createGateway({ deps, tokens, limits, demoKey }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    plugins: [useIdempotencyKeys(deps, '/graphql'), useRestRoutes(deps, tokens)],
+    plugins: [
+      ...protectionPlugins(limits),
+      useWriteRateLimit(limits.writesPerMinute, '/graphql'),
+      useIdempotencyKeys(deps, '/graphql'),
+      useRestRoutes(deps, tokens),
+    ].filter((plugin) => plugin !== undefined),
     landingPage: false,
     maskedErrors: { maskError: exposeDomainError },
     // The bundled GraphiQL: the default one loads its code from a CDN, which an offline
@@ -64,7 +73,9 @@ export function createGateway({ deps, tokens, demoKey }: GatewayOptions) {
     context: async ({ request, connectionParams }: { request: Request; connectionParams?: Record<string, unknown> }) => {
       const fromParams = connectionParams?.['x-api-key'] ?? connectionParams?.apiKey;
       try {
-        const scope = await scopeOfRequest(deps, request.headers, typeof fromParams === 'string' ? fromParams : undefined);
+        const scope = await scopeOfRequest(deps, request.headers, {
+          fallbackKey: typeof fromParams === 'string' ? fromParams : undefined,
+        });
         return { deps, tokens, scope } satisfies Context;
       } catch (error) {
         if (error instanceof UnauthenticatedError) {

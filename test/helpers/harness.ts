@@ -1,5 +1,5 @@
 import { type App, createApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/config.ts';
+import { type Limits, loadConfig } from '../../src/config/config.ts';
 import { createApiKey } from '../../src/domain/api-keys.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import type { TokenSource } from '../../src/domain/token-sources.ts';
@@ -46,11 +46,20 @@ export interface TestApp {
  * PostgreSQL schema when TEST_DATABASE_URL is set), with two tenants (A and B) and one
  * key each, called over HTTP through `yoga.fetch`.
  */
-export async function startTestApp(options: { tokens?: TokenSource; tokenIntervalMs?: number; memory?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { tokens?: TokenSource; tokenIntervalMs?: number; memory?: boolean; limits?: Partial<Limits> } = {},
+): Promise<TestApp> {
   const database = await freshDatabase(options.memory);
   const dbPath = database.url;
   const clock = new TestClock();
-  const config = { ...loadConfig({}), databaseUrl: dbPath, tokenIntervalMs: options.tokenIntervalMs ?? 5 };
+  const defaults = loadConfig({});
+  const config = {
+    ...defaults,
+    databaseUrl: dbPath,
+    tokenIntervalMs: options.tokenIntervalMs ?? 5,
+    // Suites write far faster than any client should; the rate limit has its own tests.
+    limits: { ...defaults.limits, writesPerMinute: 0, ...options.limits },
+  };
   const queries: string[] = [];
   const app = await createApp(config, { clock, purgeTimer: false, tokens: options.tokens, onQuery: (q) => queries.push(q) });
   const now = clock.now().toISOString();

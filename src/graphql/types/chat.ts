@@ -70,6 +70,7 @@ const CreateChatSuccess = builder.objectRef<{ chat: Chat }>('CreateChatSuccess')
 
 builder.mutationField('createChat', (t) =>
   t.field({
+    authScopes: { write: true },
     type: CreateChatSuccess,
     errors: { types: [NotFoundError, ValidationError], union: { name: 'CreateChatResult' }, directResult: true },
     args: { input: t.arg({ type: CreateChatInput, required: true }) },

@@ -21,6 +21,7 @@ const DeleteChatSuccess = builder.objectRef<DeleteChatResult>('DeleteChatSuccess
 
 builder.mutationField('deleteChat', (t) =>
   t.field({
+    authScopes: { delete: true },
     type: DeleteChatSuccess,
     description:
       'Permanently removes the chat, its threads (soft-deleted ones too), messages, streams and their events. ' +

@@ -17,6 +17,7 @@ const DeleteMessagesSuccess = builder.objectRef<DeleteMessagesResult>('DeleteMes
 
 builder.mutationField('deleteMessages', (t) =>
   t.field({
+    authScopes: { delete: true },
     type: DeleteMessagesSuccess,
     description:
       "Deletes the flow's messages that match every given filter field; no filter means all of them. " +

@@ -19,6 +19,7 @@ const DeleteStreamSuccess = builder.objectRef<DeleteStreamResult>('DeleteStreamS
 
 builder.mutationField('deleteStream', (t) =>
   t.field({
+    authScopes: { delete: true },
     type: DeleteStreamSuccess,
     description:
       'Cancels a QUEUED or RUNNING stream, then removes it with its cached events. ' +

@@ -36,6 +36,7 @@ const DeleteThreadSuccess = builder.objectRef<DeleteThreadResult>('DeleteThreadS
 
 builder.mutationField('deleteThread', (t) =>
   t.field({
+    authScopes: { delete: true },
     type: DeleteThreadSuccess,
     description:
       'Soft by default: the thread vanishes from reads and restoreThread brings it back until restoreUntil. ' +

@@ -59,6 +59,7 @@ const CreateFlowSuccess = builder.objectRef<{ flow: Flow }>('CreateFlowSuccess')
 
 builder.mutationField('createFlow', (t) =>
   t.field({
+    authScopes: { write: true },
     type: CreateFlowSuccess,
     errors: { types: [ValidationError], union: { name: 'CreateFlowResult' }, directResult: true },
     args: { input: t.arg({ type: CreateFlowInput, required: true }) },

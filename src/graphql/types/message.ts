@@ -64,6 +64,7 @@ const PostMessageSuccess = builder.objectRef<{ message: Message }>('PostMessageS
 
 builder.mutationField('postMessage', (t) =>
   t.field({
+    authScopes: { write: true },
     type: PostMessageSuccess,
     errors: { types: [NotFoundError, ValidationError], union: { name: 'PostMessageResult' }, directResult: true },
     args: { input: t.arg({ type: PostMessageInput, required: true }) },

@@ -83,6 +83,7 @@ const StartStreamSuccess = builder.objectRef<{ stream: Stream; prompt: Message }
 
 builder.mutationField('startStream', (t) =>
   t.field({
+    authScopes: { write: true },
     type: StartStreamSuccess,
     errors: { types: [NotFoundError, ValidationError], union: { name: 'StartStreamResult' }, directResult: true },
     args: { input: t.arg({ type: StartStreamInput, required: true }) },
@@ -99,6 +100,7 @@ const CancelStreamSuccess = builder.objectRef<{ stream: Stream; wasActive: boole
 
 builder.mutationField('cancelStream', (t) =>
   t.field({
+    authScopes: { write: true },
     type: CancelStreamSuccess,
     errors: { types: [NotFoundError, ValidationError], union: { name: 'CancelStreamResult' }, directResult: true },
     args: { id: t.arg.id({ required: true }) },

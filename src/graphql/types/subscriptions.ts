@@ -16,6 +16,7 @@ const ChatEventRef = builder.objectRef<ChatEvent>('ChatEvent').implement({
 });
 
 builder.subscriptionType({
+  authScopes: { read: true },
   fields: (t) => ({
     streamEvents: t.field({
       type: StreamEventRef,

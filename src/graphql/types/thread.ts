@@ -94,6 +94,7 @@ const CreateThreadSuccess = builder.objectRef<{ thread: Thread }>('CreateThreadS
 
 builder.mutationField('createThread', (t) =>
   t.field({
+    authScopes: { write: true },
     type: CreateThreadSuccess,
     errors: { types: [NotFoundError, ValidationError], union: { name: 'CreateThreadResult' }, directResult: true },
     args: { input: t.arg({ type: CreateThreadInput, required: true }) },
@@ -107,6 +108,7 @@ const RestoreThreadSuccess = builder.objectRef<{ thread: Thread }>('RestoreThrea
 
 builder.mutationField('restoreThread', (t) =>
   t.field({
+    authScopes: { delete: true },
     type: RestoreThreadSuccess,
     errors: { types: [NotFoundError, ValidationError], union: { name: 'RestoreThreadResult' }, directResult: true },
     args: { id: t.arg.id({ required: true }) },

@@ -29,7 +29,9 @@ export function fastApiError(problem: Problem, locate: (field: string) => 'path'
         },
         422,
       );
+    case 'unauthenticated':
+      return json({ detail: problem.message }, 401, { 'www-authenticate': 'ApiKey' });
     default:
-      return json({ detail: problem.message }, STATUS_OF[problem.kind], { 'www-authenticate': 'ApiKey' });
+      return json({ detail: problem.message }, STATUS_OF[problem.kind]);
   }
 }

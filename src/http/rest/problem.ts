@@ -1,6 +1,7 @@
 import {
   ConflictError,
   type FieldError,
+  ForbiddenError,
   NotFoundError,
   UnauthenticatedError,
   ValidationError,
@@ -15,10 +16,12 @@ export type Problem =
   | { kind: 'not-found'; message: string; resourceType: string; id: string }
   | { kind: 'conflict'; message: string; reason: string; activeConnections: number | null; currentVersion: number | null }
   | { kind: 'invalid'; message: string; fieldErrors: FieldError[] }
+  | { kind: 'forbidden'; message: string }
   | { kind: 'internal'; message: string };
 
 export function problemOf(error: unknown): Problem | undefined {
   if (error instanceof UnauthenticatedError) return { kind: 'unauthenticated', message: error.message };
+  if (error instanceof ForbiddenError) return { kind: 'forbidden', message: error.message };
   if (error instanceof NotFoundError)
     return { kind: 'not-found', message: error.message, resourceType: error.resourceType, id: error.id };
   if (error instanceof ConflictError)
@@ -58,6 +61,7 @@ export function withProblems(
 
 export const STATUS_OF: Record<Problem['kind'], number> = {
   unauthenticated: 401,
+  forbidden: 403,
   'not-found': 404,
   conflict: 409,
   invalid: 422,

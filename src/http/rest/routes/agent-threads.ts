@@ -22,6 +22,8 @@ function fail(problem: Problem): Response {
       return agentError(404, 'not_found', `No thread found with id '${problem.id}'.`, 'threadId', 'invalid_request_error');
     case 'conflict':
       return agentError(409, 'conflict', problem.message, null, 'invalid_request_error');
+    case 'forbidden':
+      return agentError(403, 'forbidden', problem.message, null, 'permission_error');
     case 'internal':
       return agentError(500, 'server_error', problem.message, null, 'server_error');
     case 'invalid': {
@@ -57,7 +59,7 @@ export const agentThreadRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const scope = await scopeOfRequest(ctx.deps, ctx.request.headers);
+        const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need: 'delete' });
         const apiVersion = ctx.url.searchParams.get('api-version');
         if (!apiVersion) {
           const message = "Missing required query parameter 'api-version'.";

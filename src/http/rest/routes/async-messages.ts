@@ -4,6 +4,7 @@ import { cancelStream, eventCountsOfStreams, requireStream, startStream } from '
 import { Checker } from '../../../domain/validation.ts';
 import { watchStream } from '../../../domain/watch.ts';
 import type { Stream } from '../../../domain/streams.ts';
+import type { Permission } from '../../../domain/api-keys.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { fastApiError } from '../fastapi-errors.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
@@ -15,8 +16,8 @@ import type { RestContext, RestRoute } from '../route-table.ts';
 const fail = (problem: Problem) =>
   fastApiError(problem, (field) => (field === 'message_id' ? 'path' : field === 'after_seq' ? 'query' : 'body'));
 
-async function streamOf(ctx: RestContext): Promise<{ scope: Scope; id: string }> {
-  const scope = await scopeOfRequest(ctx.deps, ctx.request.headers);
+async function streamOf(ctx: RestContext, need: Permission): Promise<{ scope: Scope; id: string }> {
+  const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need });
   const check = new Checker();
   const id = check.id(['message_id'], ctx.params.message_id ?? '');
   check.done();
@@ -106,7 +107,7 @@ export const asyncMessageRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const scope = await scopeOfRequest(ctx.deps, ctx.request.headers);
+        const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need: 'write' });
         const body = (await ctx.request.json().catch(() => null)) as Record<string, unknown> | null;
         const check = new Checker();
         const threadId = body?.thread_id;
@@ -143,7 +144,7 @@ export const asyncMessageRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const { scope, id } = await streamOf(ctx);
+        const { scope, id } = await streamOf(ctx, 'read');
         const check = new Checker();
         const after = resumeAfter(ctx, check);
         check.done();
@@ -162,7 +163,7 @@ export const asyncMessageRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const { scope, id } = await streamOf(ctx);
+        const { scope, id } = await streamOf(ctx, 'read');
         return json(await statusBody(ctx, await requireStream(ctx.deps, scope, id)));
       }),
   },
@@ -178,7 +179,7 @@ export const asyncMessageRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const { scope, id } = await streamOf(ctx);
+        const { scope, id } = await streamOf(ctx, 'write');
         const { stream, wasActive } = await cancelStream(ctx.deps, scope, { id });
         return json({ ...(await statusBody(ctx, stream)), was_active: wasActive });
       }),
@@ -196,7 +197,7 @@ export const asyncMessageRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const { scope, id } = await streamOf(ctx);
+        const { scope, id } = await streamOf(ctx, 'delete');
         await deleteStream(ctx.deps, scope, { id });
         return new Response(null, { status: 204 });
       }),

@@ -25,6 +25,8 @@ function fail(problem: Problem): Response {
       const named = problem.fieldErrors.map((e) => `${queryName(e.path)}: ${e.message}`);
       return flowiseError(400, `Invalid query: ${named.join('; ')}`);
     }
+    case 'forbidden':
+      return flowiseError(403, problem.message);
     case 'internal':
       return flowiseError(500, 'Error clearing chat messages');
   }
@@ -42,7 +44,7 @@ const FEEDBACK_TYPES = ['THUMBS_UP', 'THUMBS_DOWN'] as const;
 
 async function handle(ctx: RestContext): Promise<Response> {
   return withProblems(fail, async () => {
-    const scope = await scopeOfRequest(ctx.deps, ctx.request.headers);
+    const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need: 'delete' });
     const flowId = ctx.params.id ?? '';
     if (flowId === '') return flowiseError(412, 'chatflowid not provided!');
     // Flowise answers 404 for any id that names no chatflow; one that is not even an id is one.

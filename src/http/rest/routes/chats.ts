@@ -1,6 +1,7 @@
 import { deleteChat } from '../../../domain/delete-chat.ts';
 import { messageCountsOfChats, requireChat } from '../../../domain/chats.ts';
 import { Checker } from '../../../domain/validation.ts';
+import type { Permission } from '../../../domain/api-keys.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
 import { flag } from '../query.ts';
@@ -13,8 +14,8 @@ import type { RestContext, RestRoute } from '../route-table.ts';
 const fail = (problem: Problem) =>
   fastApiError(problem, (field) => (field === 'chat_id' ? 'path' : 'query'));
 
-async function chatOf(ctx: RestContext) {
-  const scope = await scopeOfRequest(ctx.deps, ctx.request.headers);
+async function chatOf(ctx: RestContext, need: Permission) {
+  const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need });
   const check = new Checker();
   const id = check.id(['chat_id'], ctx.params.chat_id ?? '');
   const force = flag(check, 'force', ctx.url.searchParams.get('force'));
@@ -42,7 +43,7 @@ export const chatRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const { scope, id } = await chatOf(ctx);
+        const { scope, id } = await chatOf(ctx, 'read');
         const chat = await requireChat(ctx.deps, scope, id);
         const counts = await messageCountsOfChats(ctx.deps, [id]);
         return json({
@@ -76,7 +77,7 @@ export const chatRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const { scope, id, force } = await chatOf(ctx);
+        const { scope, id, force } = await chatOf(ctx, 'delete');
         const result = await deleteChat(ctx.deps, scope, { id, force });
         return json({ success: true, message: 'Chat deleted successfully', deleted_at: result.deletedAt });
       }),
