@@ -11,6 +11,7 @@ import { endActiveStreams } from './domain/streams.ts';
 import { type TokenSource, echoTokens } from './domain/token-sources.ts';
 import { type Gateway, createGateway } from './http/yoga.ts';
 import { LiveHub } from './live/live-hub.ts';
+import { type Logger, createLogger } from './observability/logger.ts';
 import { redisLiveHub } from './live/redis-live-hub.ts';
 
 export interface App {
@@ -28,6 +29,7 @@ export interface AppOptions {
   purgeTimer?: boolean;
   /** Sees every SQL statement (query counting in tests and benchmarks). */
   onQuery?: QueryObserver;
+  logger?: Logger;
 }
 
 /** The composition root: opens the database, migrates it and wires every layer. */
@@ -57,6 +59,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     deps,
     tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
     limits: config.limits,
+    logger: options.logger ?? createLogger(config.logLevel),
     demoKey: options.demoKey,
   });
   const timer =

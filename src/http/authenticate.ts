@@ -3,10 +3,20 @@ import type { Deps, Scope } from '../domain/deps.ts';
 import { newId } from '../domain/ids.ts';
 import { apiKeyFrom } from './api-key.ts';
 
-/** The request id: the caller's `x-request-id` when it looks sane, else a new one. */
-export function requestIdOf(headers: Headers): string {
-  const given = headers.get('x-request-id');
-  return given && /^[\w.:-]{1,128}$/.test(given) ? given : newId();
+const requestIds = new WeakMap<Request, string>();
+
+/**
+ * The request's id: the caller's `x-request-id` when it looks sane, else a new one,
+ * the same on every call for one request (context, audit, logs and response header).
+ */
+export function requestIdOf(request: Request): string {
+  let id = requestIds.get(request);
+  if (id === undefined) {
+    const given = request.headers.get('x-request-id');
+    id = given && /^[\w.:-]{1,128}$/.test(given) ? given : newId();
+    requestIds.set(request, id);
+  }
+  return id;
 }
 
 /**
@@ -16,10 +26,10 @@ export function requestIdOf(headers: Headers): string {
  */
 export async function scopeOfRequest(
   deps: Deps,
-  headers: Headers,
+  request: Request,
   options: { need?: Permission; fallbackKey?: string } = {},
 ): Promise<Scope> {
-  const who = await authenticate(deps.store.db, apiKeyFrom(headers) ?? options.fallbackKey);
+  const who = await authenticate(deps.store.db, apiKeyFrom(request.headers) ?? options.fallbackKey);
   if (options.need) requirePermission(who.permissions, options.need);
-  return { ...who, requestId: requestIdOf(headers) };
+  return { ...who, requestId: requestIdOf(request) };
 }

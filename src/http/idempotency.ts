@@ -38,7 +38,7 @@ export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin 
       }
       let tenantId: string;
       try {
-        tenantId = (await scopeOfRequest(deps, request.headers)).tenantId;
+        tenantId = (await scopeOfRequest(deps, request)).tenantId;
       } catch {
         return; // the request itself answers 401
       }

@@ -12,12 +12,15 @@ import { EXAMPLE_OPERATIONS } from './graphiql-examples.ts';
 import { useIdempotencyKeys } from './idempotency.ts';
 import { protectionPlugins } from './protection.ts';
 import { useWriteRateLimit } from './rate-limit.ts';
+import { useRequestLog, yogaLogging } from './request-log.ts';
+import type { Logger } from '../observability/logger.ts';
 import { useRestRoutes } from './rest/rest-routes.ts';
 
 export interface GatewayOptions {
   deps: Deps;
   tokens: TokenSource;
   limits: Limits;
+  logger: Logger;
   /** Prefills GraphiQL's headers with this key (demo mode only). */
   demoKey?: string;
 }
@@ -50,11 +53,13 @@ function exposeDomainError(error: unknown, message: string, isDev?: boolean): Er
   return maskError(error, message, isDev);
 }
 
-export function createGateway({ deps, tokens, limits, demoKey }: GatewayOptions) {
+export function createGateway({ deps, tokens, limits, logger, demoKey }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    logging: yogaLogging(logger),
     plugins: [
+      useRequestLog(logger),
       ...protectionPlugins(limits),
       useWriteRateLimit(limits.writesPerMinute, '/graphql'),
       useIdempotencyKeys(deps, '/graphql'),
@@ -73,7 +78,7 @@ export function createGateway({ deps, tokens, limits, demoKey }: GatewayOptions)
     context: async ({ request, connectionParams }: { request: Request; connectionParams?: Record<string, unknown> }) => {
       const fromParams = connectionParams?.['x-api-key'] ?? connectionParams?.apiKey;
       try {
-        const scope = await scopeOfRequest(deps, request.headers, {
+        const scope = await scopeOfRequest(deps, request, {
           fallbackKey: typeof fromParams === 'string' ? fromParams : undefined,
         });
         return { deps, tokens, scope } satisfies Context;

@@ -23,14 +23,14 @@ const lastLine = (out: string) => out.trim().split('\n').at(-1)!;
 async function probe(key: string) {
   const app = await createApp({ ...loadConfig({}), databaseUrl: env.DATABASE_URL! }, { purgeTimer: false });
   try {
-    const call = (query: string) =>
-      app.gateway
-        .fetch('http://cli.test/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': key },
-          body: JSON.stringify({ query }),
-        })
-        .then(async (r) => ({ status: r.status, body: await r.json() }));
+    const call = async (query: string) => {
+      const r = await app.gateway.fetch('http://cli.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({ query }),
+      });
+      return { status: r.status, body: await r.json() };
+    };
     const read = await call('{ flows { edges { node { id } } } }');
     const write = await call('mutation { createFlow(input: { name: "f", type: CHATFLOW }) { __typename } }');
     return { read: read.status, writeCode: write.body.errors?.[0]?.extensions?.code ?? write.body.data?.createFlow?.__typename };

@@ -3,6 +3,8 @@ import { type Limits, loadConfig } from '../../src/config/config.ts';
 import { createApiKey } from '../../src/domain/api-keys.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import type { TokenSource } from '../../src/domain/token-sources.ts';
+import { pino } from 'pino';
+import type { Logger } from '../../src/observability/logger.ts';
 import { ENGINE, freshDatabase } from './database.ts';
 
 /** A clock tests move by hand: restore windows and purges without waiting. */
@@ -47,7 +49,13 @@ export interface TestApp {
  * key each, called over HTTP through `yoga.fetch`.
  */
 export async function startTestApp(
-  options: { tokens?: TokenSource; tokenIntervalMs?: number; memory?: boolean; limits?: Partial<Limits> } = {},
+  options: {
+    tokens?: TokenSource;
+    tokenIntervalMs?: number;
+    memory?: boolean;
+    limits?: Partial<Limits>;
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase(options.memory);
   const dbPath = database.url;
@@ -61,7 +69,14 @@ export async function startTestApp(
     limits: { ...defaults.limits, writesPerMinute: 0, ...options.limits },
   };
   const queries: string[] = [];
-  const app = await createApp(config, { clock, purgeTimer: false, tokens: options.tokens, onQuery: (q) => queries.push(q) });
+  const app = await createApp(config, {
+    clock,
+    purgeTimer: false,
+    tokens: options.tokens,
+    onQuery: (q) => queries.push(q),
+    // Operations are not worth a log line each in tests; warnings and errors still show.
+    logger: options.logger ?? pino({ level: 'warn' }),
+  });
   const now = clock.now().toISOString();
   const a = await createApiKey(app.deps.store.db, { tenant: 'tenant-a', name: 'key-a' }, now);
   const b = await createApiKey(app.deps.store.db, { tenant: 'tenant-b', name: 'key-b' }, now);

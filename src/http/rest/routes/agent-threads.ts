@@ -59,7 +59,7 @@ export const agentThreadRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need: 'delete' });
+        const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
         const apiVersion = ctx.url.searchParams.get('api-version');
         if (!apiVersion) {
           const message = "Missing required query parameter 'api-version'.";

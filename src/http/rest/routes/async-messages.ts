@@ -17,7 +17,7 @@ const fail = (problem: Problem) =>
   fastApiError(problem, (field) => (field === 'message_id' ? 'path' : field === 'after_seq' ? 'query' : 'body'));
 
 async function streamOf(ctx: RestContext, need: Permission): Promise<{ scope: Scope; id: string }> {
-  const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need });
+  const scope = await scopeOfRequest(ctx.deps, ctx.request, { need });
   const check = new Checker();
   const id = check.id(['message_id'], ctx.params.message_id ?? '');
   check.done();
@@ -107,7 +107,7 @@ export const asyncMessageRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need: 'write' });
+        const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'write' });
         const body = (await ctx.request.json().catch(() => null)) as Record<string, unknown> | null;
         const check = new Checker();
         const threadId = body?.thread_id;

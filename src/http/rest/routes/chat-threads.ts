@@ -38,7 +38,7 @@ export const chatThreadRoutes: RestRoute[] = [
     },
     handle: (ctx) =>
       withProblems(fail, async () => {
-        const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need: 'delete' });
+        const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
         const check = new Checker();
         const id = check.id(['thread_id'], ctx.params.thread_id ?? '');
         const permanent = flag(check, 'permanent', ctx.url.searchParams.get('permanent'));

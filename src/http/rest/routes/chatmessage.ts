@@ -44,7 +44,7 @@ const FEEDBACK_TYPES = ['THUMBS_UP', 'THUMBS_DOWN'] as const;
 
 async function handle(ctx: RestContext): Promise<Response> {
   return withProblems(fail, async () => {
-    const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need: 'delete' });
+    const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
     const flowId = ctx.params.id ?? '';
     if (flowId === '') return flowiseError(412, 'chatflowid not provided!');
     // Flowise answers 404 for any id that names no chatflow; one that is not even an id is one.

@@ -15,7 +15,7 @@ const fail = (problem: Problem) =>
   fastApiError(problem, (field) => (field === 'chat_id' ? 'path' : 'query'));
 
 async function chatOf(ctx: RestContext, need: Permission) {
-  const scope = await scopeOfRequest(ctx.deps, ctx.request.headers, { need });
+  const scope = await scopeOfRequest(ctx.deps, ctx.request, { need });
   const check = new Checker();
   const id = check.id(['chat_id'], ctx.params.chat_id ?? '');
   const force = flag(check, 'force', ctx.url.searchParams.get('force'));
