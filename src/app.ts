@@ -12,6 +12,7 @@ import { type TokenSource, echoTokens } from './domain/token-sources.ts';
 import { type Gateway, createGateway } from './http/yoga.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { type Logger, createLogger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
 import { redisLiveHub } from './live/redis-live-hub.ts';
 
 export interface App {
@@ -36,11 +37,14 @@ export interface AppOptions {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const store = openDatabase(config.databaseUrl, options.onQuery);
   await migrateToLatest(store.db);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics(store);
   const live = config.redisUrl ? await redisLiveHub(config.redisUrl, config.liveConnectionTtlMs) : new LiveHub();
   const deps: Deps = {
     store,
     live,
     erasure: new Eraser(store),
+    deletions: metrics.deletions,
     clock: options.clock ?? systemClock,
     settings: {
       restoreWindowMs: config.restoreWindowMs,
@@ -59,7 +63,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     deps,
     tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
     limits: config.limits,
-    logger: options.logger ?? createLogger(config.logLevel),
+    metrics: metrics.plugin,
+    logger,
     demoKey: options.demoKey,
   });
   const timer =
@@ -75,7 +80,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const shutDown = async () => {
     clearInterval(timer);
     await live.stopTasks();
-    await endActiveStreams(deps, 'CANCELLED', 'the server shut down');
+    // A database that is already gone must not keep the rest from shutting down.
+    await endActiveStreams(deps, 'CANCELLED', 'the server shut down').catch((error: unknown) =>
+      logger.error({ err: error }, 'could not mark active streams cancelled at shutdown'),
+    );
     await live.close();
     await deps.erasure.close();
     await store.close();

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { type DataStore, openDatabase } from '../data/open-database.ts';
 import { createApiKey, parsePermissions, revokeApiKeys, rotateApiKey } from '../domain/api-keys.ts';
+import { ignoreDeletions } from '../domain/deletion-observer.ts';
 import { diagnose } from '../domain/doctor.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
@@ -140,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'purge':
       return withStore(async (store) => {
-        const purged = await purgeExpiredThreads({ store, clock: systemClock });
+        const purged = await purgeExpiredThreads({ store, clock: systemClock, deletions: ignoreDeletions });
         console.log(`Purged ${purged} expired soft-deleted thread(s).`);
       });
     default:

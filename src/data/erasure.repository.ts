@@ -15,9 +15,12 @@ export async function findErasureJob(db: Db, id: string): Promise<ErasureJobRow 
   return db.selectFrom('erasure_jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function countErasureJobs(db: Db): Promise<number> {
-  const row = await db.selectFrom('erasure_jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
+export async function erasureBacklog(db: Db): Promise<{ jobs: number; oldest: string | null }> {
+  const row = await db
+    .selectFrom('erasure_jobs')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+    .executeTakeFirstOrThrow();
+  return { jobs: Number(row.n), oldest: row.oldest ?? null };
 }
 
 export async function addErasureProgress(db: Db, id: string, rows: number) {

@@ -31,3 +31,9 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+
+/** Names of the migrations not run yet (readiness). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await (await migrator(db)).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

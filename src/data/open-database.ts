@@ -49,9 +49,7 @@ function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
       // TRUNCATE empties the WAL file, so the frames that still held the old text are gone.
       await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
     },
-    async close() {
-      await db.destroy();
-    },
+    close: once(() => db.destroy()),
   };
 }
 
@@ -64,8 +62,15 @@ function openPostgres(url: string, onQuery?: QueryObserver): DataStore {
     // Deleted tuples stay in PostgreSQL's heap pages until (auto)VACUUM reclaims them and
     // the space is reused; nothing to force here without stalling every writer. See README.
     async flushErasure() {},
-    async close() {
-      await db.destroy();
-    },
+    close: once(() => db.destroy()),
+  };
+}
+
+/** Closing twice (shutdown after a failure) is harmless. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= close();
+    return closing;
   };
 }

@@ -111,6 +111,9 @@ export async function deleteChat(
     };
   });
   endStreams(deps, ended, now);
+  deps.deletions.deleted('chat', 1);
+  deps.deletions.deleted('thread', result.deletedThreadCount);
+  deps.deletions.deleted('message', result.deletedMessageCount);
   // Every chatEvents subscription ends after this event.
   deps.live.publishChatEvent({ type: 'CHAT_DELETED', chatId: id, threadId: null, messageId: null, streamId: null, at: now });
   if (queued) deps.erasure.kick();

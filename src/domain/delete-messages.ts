@@ -82,6 +82,8 @@ export async function deleteMessages(
   // The answer waits for the erasure, which yields between chunks: other requests go on.
   // Its count is exact: the rows the chunks erased.
   if (jobId) result.affected = await deps.erasure.whenDone(jobId);
+  deps.deletions.deleted('message', result.affected);
+  deps.deletions.deleted('stream_event', result.erasedEventCount);
   for (const chatId of chatIds) {
     deps.live.publishChatEvent({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now });
   }

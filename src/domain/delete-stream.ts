@@ -63,6 +63,8 @@ export async function deleteStream(
     };
   });
   endStreams(deps, ended, now);
+  deps.deletions.deleted('stream', 1);
+  deps.deletions.deleted('stream_event', result.deletedEventCount);
   const stream = ended[0]!.stream;
   deps.live.publishChatEvent({
     type: 'STREAM_DELETED',

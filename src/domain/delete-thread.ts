@@ -81,6 +81,8 @@ export async function deleteThread(
     };
   });
   endStreams(deps, ended, now);
+  deps.deletions.deleted(permanent ? 'thread' : 'thread_soft', 1);
+  if (permanent) deps.deletions.deleted('message', result.deletedMessageCount);
   if (result.thread.deleted_at === null) {
     deps.live.publishChatEvent({
       type: 'THREAD_DELETED',

@@ -2,6 +2,7 @@ import type { DataStore } from '../data/open-database.ts';
 import type { LiveState } from '../live/live-state.ts';
 import type { Permission } from './api-keys.ts';
 import type { Clock } from './clock.ts';
+import type { DeletionObserver } from './deletion-observer.ts';
 import type { Eraser } from './eraser.ts';
 
 export interface Settings {
@@ -21,6 +22,7 @@ export interface Deps {
   settings: Settings;
   /** The background erasure of large deletes. */
   erasure: Eraser;
+  deletions: DeletionObserver;
 }
 
 /** Who acts, for which tenant, in which request: scopes every read and write. */

@@ -1,5 +1,6 @@
-import { foreignKeyProblems, integrityProblems } from '../data/checks.repository.ts';
-import { countErasureJobs } from '../data/erasure.repository.ts';
+import { databaseAnswers, foreignKeyProblems, integrityProblems } from '../data/checks.repository.ts';
+import { erasureBacklog as backlog } from '../data/erasure.repository.ts';
+import { pendingMigrations } from '../data/migrate.ts';
 import type { DataStore } from '../data/open-database.ts';
 
 export interface Diagnosis {
@@ -14,11 +15,28 @@ export interface Diagnosis {
 export async function diagnose(store: DataStore): Promise<Diagnosis> {
   const integrity = await integrityProblems(store);
   const foreignKeys = await foreignKeyProblems(store);
-  const pendingErasures = await countErasureJobs(store.db);
+  const pendingErasures = (await backlog(store.db)).jobs;
   return { integrity, foreignKeys, pendingErasures, healthy: integrity.length === 0 && foreignKeys.length === 0 };
 }
 
 /** The start-up check: broken foreign keys mean rows a delete might never reach. */
 export async function foreignKeysAtStartup(store: DataStore): Promise<string[]> {
   return foreignKeyProblems(store);
+}
+
+/** The erasure queue's length and the creation time of its oldest job (metrics). */
+export async function erasureBacklog(store: DataStore): Promise<{ jobs: number; oldest: string | null }> {
+  return backlog(store.db);
+}
+
+export interface Readiness {
+  database: boolean;
+  migrations: boolean;
+}
+
+/** Ready: the database answers and every migration has run. */
+export async function readiness(store: DataStore): Promise<Readiness> {
+  const database = await databaseAnswers(store.db);
+  const migrations = database && (await pendingMigrations(store.db)).length === 0;
+  return { database, migrations };
 }

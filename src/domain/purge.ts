@@ -12,7 +12,7 @@ export const PURGE_ACTOR = 'system:purge';
  * Erases soft-deleted threads whose restore window has passed, one thread per
  * transaction so a long backlog never holds the database for long.
  */
-export async function purgeExpiredThreads(deps: Pick<Deps, 'store' | 'clock'>, onProgress?: (purged: number) => void): Promise<number> {
+export async function purgeExpiredThreads(deps: Pick<Deps, 'store' | 'clock' | 'deletions'>, onProgress?: (purged: number) => void): Promise<number> {
   const requestId = newId();
   let purged = 0;
   for (;;) {
@@ -23,7 +23,7 @@ export async function purgeExpiredThreads(deps: Pick<Deps, 'store' | 'clock'>, o
       const erased = await deps.store.db.transaction().execute(async (trx) => {
         // A restore may have won the race since the batch was read.
         const [current] = await findThreads(trx, thread.tenant_id, [thread.id], true);
-        if (!current?.restore_until || current.restore_until > now) return false;
+        if (!current?.restore_until || current.restore_until > now) return undefined;
         const deletedMessageCount = (await countMessagesByThread(trx, [thread.id])).get(thread.id) ?? 0;
         await deleteThreadRow(trx, thread.id);
         await recordAudit(
@@ -37,9 +37,11 @@ export async function purgeExpiredThreads(deps: Pick<Deps, 'store' | 'clock'>, o
           },
           now,
         );
-        return true;
+        return deletedMessageCount;
       });
-      if (!erased) continue;
+      if (erased === undefined) continue;
+      deps.deletions.deleted('thread', 1);
+      deps.deletions.deleted('message', erased);
       purged += 1;
       onProgress?.(purged);
     }

@@ -1,6 +1,6 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError } from 'graphql-yoga';
+import { type Plugin, createYoga, maskError } from 'graphql-yoga';
 import type { Limits } from '../config/config.ts';
 import type { Deps } from '../domain/deps.ts';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
@@ -9,6 +9,7 @@ import type { Context } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
 import { scopeOfRequest } from './authenticate.ts';
 import { EXAMPLE_OPERATIONS } from './graphiql-examples.ts';
+import { useHealthChecks } from './health.ts';
 import { useIdempotencyKeys } from './idempotency.ts';
 import { protectionPlugins } from './protection.ts';
 import { useWriteRateLimit } from './rate-limit.ts';
@@ -21,6 +22,8 @@ export interface GatewayOptions {
   tokens: TokenSource;
   limits: Limits;
   logger: Logger;
+  /** Serves /metrics and counts every request. */
+  metrics: Plugin;
   /** Prefills GraphiQL's headers with this key (demo mode only). */
   demoKey?: string;
 }
@@ -53,12 +56,14 @@ function exposeDomainError(error: unknown, message: string, isDev?: boolean): Er
   return maskError(error, message, isDev);
 }
 
-export function createGateway({ deps, tokens, limits, logger, demoKey }: GatewayOptions) {
+export function createGateway({ deps, tokens, limits, logger, metrics, demoKey }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     logging: yogaLogging(logger),
     plugins: [
+      useHealthChecks(deps.store),
+      metrics,
       useRequestLog(logger),
       ...protectionPlugins(limits),
       useWriteRateLimit(limits.writesPerMinute, '/graphql'),

@@ -1,0 +1,44 @@
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import type { Plugin } from 'graphql-yoga';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DataStore } from '../data/open-database.ts';
+import { erasureBacklog } from '../domain/doctor.ts';
+import type { DeletedKind, DeletionObserver } from '../domain/deletion-observer.ts';
+
+/**
+ * Prometheus metrics at /metrics: yoga's (requests, phases, errors, HTTP durations),
+ * the process's, rows deleted by kind, and the erasure queue's length and lag. Each app
+ * has its own registry, so several apps in one process (tests) do not collide.
+ */
+export function createMetrics(store: DataStore): { plugin: Plugin; deletions: DeletionObserver; registry: Registry } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const deleted = new Counter({
+    name: 'chat_gateway_deleted_rows_total',
+    help: 'Rows removed by committed deletes, by kind (thread_soft: soft-deleted threads)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'chat_gateway_erasure_queue_jobs',
+    help: 'Large erasures queued or in progress',
+    registers: [registry],
+    async collect() {
+      this.set((await erasureBacklog(store)).jobs);
+    },
+  });
+  new Gauge({
+    name: 'chat_gateway_erasure_lag_seconds',
+    help: 'Age of the oldest queued erasure (0 when the queue is empty)',
+    registers: [registry],
+    async collect() {
+      const { oldest } = await erasureBacklog(store);
+      this.set(oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
+    },
+  });
+  return {
+    registry,
+    deletions: { deleted: (kind: DeletedKind, rows: number) => rows > 0 && deleted.inc({ kind }, rows) },
+    plugin: usePrometheus({ registry, endpoint: '/metrics', metrics: { graphql_yoga_http_duration: true } }),
+  };
+}
