@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Timing tests run alone (vitest.timing.config.ts).
+    exclude: ['test/**/*.timing.test.ts', '**/node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -43,7 +43,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const deps: Deps = {
     store,
     live,
-    erasure: new Eraser(store),
+    erasure: new Eraser(store, options.clock ?? systemClock),
     deletions: metrics.deletions,
     clock: options.clock ?? systemClock,
     settings: {
@@ -71,7 +71,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     options.purgeTimer === false
       ? undefined
       : setInterval(() => {
-          Promise.all([purgeExpiredThreads(deps), purgeExpiredIdempotencyKeys(deps)]).catch((error: unknown) =>
+          Promise.all([purgeExpiredThreads(deps), purgeExpiredIdempotencyKeys(deps), deps.erasure.forgetFinished()]).catch((error: unknown) =>
             console.error('purge failed', error),
           );
         }, config.purgeIntervalMs).unref();

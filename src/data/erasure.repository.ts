@@ -8,17 +8,38 @@ export async function insertErasureJob(db: Db, row: ErasureJobRow) {
 }
 
 export async function oldestErasureJob(db: Db): Promise<ErasureJobRow | undefined> {
-  return db.selectFrom('erasure_jobs').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('erasure_jobs')
+    .selectAll()
+    .where('finished_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function findErasureJob(db: Db, id: string): Promise<ErasureJobRow | undefined> {
   return db.selectFrom('erasure_jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export async function findTenantErasureJob(db: Db, tenantId: string, id: string): Promise<ErasureJobRow | undefined> {
+  return db.selectFrom('erasure_jobs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function finishErasureJob(db: Db, id: string, now: string) {
+  await db.updateTable('erasure_jobs').set({ finished_at: now }).where('id', '=', id).execute();
+}
+
+export async function deleteFinishedErasureJobs(db: Db, before: string): Promise<number> {
+  const result = await db.deleteFrom('erasure_jobs').where('finished_at', '<=', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function erasureBacklog(db: Db): Promise<{ jobs: number; oldest: string | null }> {
   const row = await db
     .selectFrom('erasure_jobs')
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+    .where('finished_at', 'is', null)
     .executeTakeFirstOrThrow();
   return { jobs: Number(row.n), oldest: row.oldest ?? null };
 }
@@ -29,10 +50,6 @@ export async function addErasureProgress(db: Db, id: string, rows: number) {
     .set((eb) => ({ done: eb('done', '+', rows) }))
     .where('id', '=', id)
     .execute();
-}
-
-export async function deleteErasureJob(db: Db, id: string) {
-  await db.deleteFrom('erasure_jobs').where('id', '=', id).execute();
 }
 
 // Each chunk below is one bounded statement, so a transaction around it stays short.

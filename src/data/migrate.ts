@@ -3,6 +3,7 @@ import * as initial from './migrations/2026-11-24-0001-initial.ts';
 import * as idempotencyKeys from './migrations/2026-11-24-0002-idempotency-keys.ts';
 import * as erasureJobs from './migrations/2026-11-24-0003-erasure-jobs.ts';
 import * as apiKeyScopes from './migrations/2026-11-24-0004-api-key-scopes.ts';
+import * as erasureJobHistory from './migrations/2026-11-24-0005-erasure-job-history.ts';
 import type { Db } from './open-database.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24-0002-idempotency-keys': idempotencyKeys,
   '2026-11-24-0003-erasure-jobs': erasureJobs,
   '2026-11-24-0004-api-key-scopes': apiKeyScopes,
+  '2026-11-24-0005-erasure-job-history': erasureJobHistory,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -131,6 +131,7 @@ export interface ErasureJobTable {
   total: number;
   done: number;
   created_at: string;
+  finished_at: string | null;
 }
 
 export interface Database {

@@ -9,7 +9,7 @@ export type AuditEntry = AuditRow;
 
 export interface AuditFacts {
   action: string;
-  targetType: ResourceType;
+  targetType: Exclude<ResourceType, 'DELETION_JOB'>;
   targetId: string;
   /** Counts and options only: never message content. */
   details: Record<string, unknown>;

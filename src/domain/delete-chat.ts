@@ -20,6 +20,8 @@ export interface DeleteChatResult {
   deletedMessageCount: number;
   cancelledStreamCount: number;
   closedConnections: number;
+  /** The background erasure of a large chat (deletionJob), or null when it was erased at once. */
+  erasureJobId: string | null;
   auditEntry: AuditEntry;
 }
 
@@ -60,11 +62,12 @@ export async function deleteChat(
     }
     // A large chat vanishes from reads now and is erased by the queue in bounded chunks.
     const queued = deletedMessageCount > ERASE_INLINE_LIMIT;
-    if (queued) {
+    const erasureJobId = queued ? newId() : null;
+    if (erasureJobId) {
       await markChatDeleted(trx, id, now);
       await markThreadsOfChatErasing(trx, id, now, scope.actor);
       await insertErasureJob(trx, {
-        id: newId(),
+        id: erasureJobId,
         tenant_id: scope.tenantId,
         kind: 'chat',
         target_id: id,
@@ -72,6 +75,7 @@ export async function deleteChat(
         total: deletedMessageCount,
         done: 0,
         created_at: now,
+        finished_at: null,
       });
     } else {
       await deleteChatRow(trx, id);
@@ -92,6 +96,7 @@ export async function deleteChat(
           cancelledStreamCount,
           closedConnections,
           erasure: queued ? 'queued' : 'done',
+          ...(erasureJobId && { erasureJobId }),
         },
       },
       now,
@@ -106,6 +111,7 @@ export async function deleteChat(
         deletedMessageCount,
         cancelledStreamCount,
         closedConnections,
+        erasureJobId,
         auditEntry,
       },
     };

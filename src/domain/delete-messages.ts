@@ -64,6 +64,7 @@ export async function deleteMessages(
         total: 0,
         done: 0,
         created_at: now,
+        finished_at: null,
       });
     }
     const affected = job ? 0 : await deleteSelection(trx, selection);

@@ -4,17 +4,19 @@ import {
   addErasureProgress,
   deleteChatMessagesChunk,
   deleteChatStreamEventsChunk,
-  deleteErasureJob,
+  deleteFinishedErasureJobs,
   deleteSelectionChunk,
+  finishErasureJob,
   findErasureJob,
   oldestErasureJob,
 } from '../data/erasure.repository.ts';
 import type { MessageSelection } from '../data/messages.repository.ts';
 import type { DataStore, Db } from '../data/open-database.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
+import { type Clock, isoNow } from './clock.ts';
 
 /** Rows erased per transaction: small enough that no statement holds the event loop for long. */
-export const ERASE_CHUNK = 500;
+export const ERASE_CHUNK = 250;
 /** Up to this many messages a delete erases inside its own transaction; beyond, it queues a job. */
 export const ERASE_INLINE_LIMIT = 5000;
 
@@ -35,7 +37,10 @@ export class Eraser {
   private again = false;
   private readonly finished = new Map<string, Array<(erased: number) => void>>();
 
-  constructor(private readonly store: DataStore) {}
+  constructor(
+    private readonly store: DataStore,
+    private readonly clock: Clock,
+  ) {}
 
   /** Starts working through the queue unless already at it. */
   kick(): void {
@@ -68,6 +73,11 @@ export class Eraser {
     });
   }
 
+  /** Forgets finished jobs older than a day (the purge timer calls it). */
+  async forgetFinished(): Promise<number> {
+    return deleteFinishedErasureJobs(this.store.db, new Date(this.clock.now().getTime() - 86_400_000).toISOString());
+  }
+
   async close(): Promise<void> {
     this.stopped = true;
     await this.running;
@@ -98,32 +108,32 @@ export class Eraser {
   private async erase(job: ErasureJobRow): Promise<number | undefined> {
     const db = this.store.db;
     let messages = job.done;
-    const chunked = async (step: (trx: Db) => Promise<number>): Promise<boolean> => {
+    // Progress (done/total) counts messages; the chat's cached events go uncounted.
+    const chunked = async (step: (trx: Db) => Promise<number>, counts = true): Promise<boolean> => {
       for (;;) {
         if (this.stopped) return false;
         const erased = await db.transaction().execute(async (trx) => {
           const n = await step(trx);
-          if (n > 0) await addErasureProgress(trx, job.id, n);
+          if (n > 0 && counts) await addErasureProgress(trx, job.id, n);
           return n;
         });
-        messages += erased;
+        if (counts) messages += erased;
         if (erased === 0) return true;
         await yieldToEventLoop();
       }
     };
     if (job.kind === 'chat') {
       if (!(await chunked((trx) => deleteChatMessagesChunk(trx, job.target_id, ERASE_CHUNK)))) return undefined;
-      const erasedMessages = messages;
-      if (!(await chunked((trx) => deleteChatStreamEventsChunk(trx, job.target_id, ERASE_CHUNK)))) return undefined;
+      if (!(await chunked((trx) => deleteChatStreamEventsChunk(trx, job.target_id, ERASE_CHUNK), false))) return undefined;
       await db.transaction().execute(async (trx) => {
         await deleteChatRow(trx, job.target_id);
-        await deleteErasureJob(trx, job.id);
+        await finishErasureJob(trx, job.id, isoNow(this.clock));
       });
-      return erasedMessages;
+      return messages;
     }
     const { selection, upToId } = JSON.parse(job.selection ?? '{}') as QueuedSelection;
     if (!(await chunked((trx) => deleteSelectionChunk(trx, selection, upToId, ERASE_CHUNK)))) return undefined;
-    await deleteErasureJob(db, job.id);
+    await finishErasureJob(db, job.id, isoNow(this.clock));
     return messages;
   }
 }

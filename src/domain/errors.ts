@@ -1,7 +1,7 @@
 // The expected failures of domain operations. The GraphQL layer maps each class to a
 // union member and the REST layer to a status code; anything else is an unexpected fault.
 
-export type ResourceType = 'FLOW' | 'CHAT' | 'THREAD' | 'MESSAGE' | 'STREAM';
+export type ResourceType = 'FLOW' | 'CHAT' | 'THREAD' | 'MESSAGE' | 'STREAM' | 'DELETION_JOB';
 
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';

@@ -13,6 +13,7 @@ import './types/delete-thread.ts';
 import './types/delete-stream.ts';
 import './types/delete-messages.ts';
 import './types/subscriptions.ts';
+import './types/deletion-job.ts';
 import './types/entities.ts';
 
 /** The schema as an Apollo Federation v2 subgraph (adds _service and _entities). */

@@ -1,6 +1,8 @@
 import { type DeleteChatResult, deleteChat } from '../../domain/delete-chat.ts';
 import { builder } from '../builder.ts';
+import { getDeletionJob } from '../../domain/deletion-jobs.ts';
 import { AuditEntryRef } from './audit.ts';
+import { DeletionJobRef } from './deletion-job.ts';
 import { DELETE_ERRORS } from './errors.ts';
 
 const DeleteChatSuccess = builder.objectRef<DeleteChatResult>('DeleteChatSuccess').implement({
@@ -14,6 +16,12 @@ const DeleteChatSuccess = builder.objectRef<DeleteChatResult>('DeleteChatSuccess
     cancelledStreamCount: t.exposeInt('cancelledStreamCount'),
     closedConnections: t.exposeInt('closedConnections', {
       description: 'live subscriptions ended because force was true',
+    }),
+    erasureJob: t.field({
+      type: DeletionJobRef,
+      nullable: true,
+      description: 'a large chat vanishes at once and is erased in the background: follow it here',
+      resolve: (r, _args, ctx) => (r.erasureJobId ? getDeletionJob(ctx.deps, ctx.scope, r.erasureJobId) : null),
     }),
     auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
   }),

@@ -9,7 +9,7 @@ export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
 });
 
 export const ResourceTypeEnum = builder.enumType('ResourceType', {
-  values: ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM'] as const,
+  values: ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'DELETION_JOB'] as const,
 });
 
 const ConflictReasonEnum = builder.enumType('ConflictReason', {

@@ -1,0 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Repeater } from '@repeaterjs/repeater';
+import { findTenantErasureJob } from '../data/erasure.repository.ts';
+import type { ErasureJobRow } from '../data/tables.ts';
+import type { Deps, Scope } from './deps.ts';
+import { NotFoundError } from './errors.ts';
+import { Checker } from './validation.ts';
+
+export type DeletionJob = ErasureJobRow;
+
+/** How often a watcher reads a job's progress: the database is the one place every replica sees. */
+const POLL_MS = 250;
+
+export async function getDeletionJob(deps: Deps, scope: Scope, id: string): Promise<DeletionJob | undefined> {
+  return findTenantErasureJob(deps.store.db, scope.tenantId, id);
+}
+
+/** The job's progress now and whenever it changes, ending once it has finished. */
+export async function watchDeletionJob(deps: Deps, scope: Scope, id: string): Promise<AsyncIterableIterator<DeletionJob>> {
+  const check = new Checker();
+  check.id(['id'], id);
+  check.done();
+  const first = await getDeletionJob(deps, scope, id);
+  if (!first) throw new NotFoundError('DELETION_JOB', id);
+  return new Repeater<DeletionJob>(async (push, stop) => {
+    let stopped = false;
+    void stop.then(() => (stopped = true));
+    let last = first;
+    await push(first);
+    while (last.finished_at === null && !stopped) {
+      await Promise.race([sleep(POLL_MS), stop]);
+      if (stopped) break;
+      const now = await getDeletionJob(deps, scope, id);
+      if (!now) break;
+      if (now.done !== last.done || now.finished_at !== last.finished_at) await push(now);
+      last = now;
+    }
+    stop();
+  });
+}

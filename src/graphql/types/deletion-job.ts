@@ -1,0 +1,38 @@
+import { type DeletionJob, getDeletionJob, watchDeletionJob } from '../../domain/deletion-jobs.ts';
+import { builder } from '../builder.ts';
+
+export const DeletionJobRef = builder.objectRef<DeletionJob>('DeletionJob').implement({
+  description:
+    'The background erasure of a large delete: the rows vanished from reads when the delete answered; ' +
+    'this shows the physical erasure catching up.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.string({ description: 'chat or messages', resolve: (j) => j.kind }),
+    targetId: t.id({ description: 'the chat, or the flow of a deleteMessages', resolve: (j) => j.target_id }),
+    total: t.int({ description: 'messages to erase (0 when not known in advance)', resolve: (j) => j.total }),
+    done: t.int({ description: 'messages erased so far', resolve: (j) => j.done }),
+    finished: t.boolean({ resolve: (j) => j.finished_at !== null }),
+    createdAt: t.field({ type: 'DateTime', resolve: (j) => j.created_at }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (j) => j.finished_at }),
+  }),
+});
+
+builder.queryField('deletionJob', (t) =>
+  t.field({
+    type: DeletionJobRef,
+    nullable: true,
+    description: 'A background erasure of this tenant (finished ones are kept for a day)',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => getDeletionJob(ctx.deps, ctx.scope, id),
+  }),
+);
+
+builder.subscriptionField('deletionJob', (t) =>
+  t.field({
+    type: DeletionJobRef,
+    description: 'The erasure now, then each time it progresses; completes once it has finished',
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: (_root, { id }, ctx) => watchDeletionJob(ctx.deps, ctx.scope, id),
+    resolve: (job: DeletionJob) => job,
+  }),
+);
