@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chatWithMessages, postMessage } from '../helpers/fixtures.ts';
 import { type TestServer, startTestServer } from '../helpers/server.ts';
@@ -19,13 +20,40 @@ afterEach(async () => {
   await t.close();
 });
 
-/** Reads the database file after the server closed it. */
-function readStoredAfterStop(streamId: string, chatId: string) {
+interface StoredAfterStop {
+  stream: { status: string; finished_at: string | null } | undefined;
+  events: { seq: number; type: string }[];
+  messages: { id: string; role: string; content: string }[];
+}
+
+const STREAM_SQL = 'SELECT status, finished_at FROM streams WHERE id = $1';
+const EVENTS_SQL = 'SELECT seq, type FROM stream_events WHERE stream_id = $1 ORDER BY seq';
+const MESSAGES_SQL = 'SELECT id, role, content FROM messages WHERE chat_id = $1 ORDER BY created_at';
+
+/**
+ * Reads the stored rows after the server closed its database, through a connection of
+ * its own: the SQLite file, or on PostgreSQL the test's schema (t.dbPath is then the URL,
+ * whose options select the schema through search_path).
+ */
+async function readStoredAfterStop(streamId: string, chatId: string): Promise<StoredAfterStop> {
+  if (t.engine === 'postgres') {
+    const client = new pg.Client({ connectionString: t.dbPath });
+    await client.connect();
+    try {
+      const stream = (await client.query(STREAM_SQL, [streamId])).rows[0] as StoredAfterStop['stream'];
+      const events = (await client.query(EVENTS_SQL, [streamId])).rows.map((r) => ({ seq: Number(r.seq), type: r.type as string }));
+      const messages = (await client.query(MESSAGES_SQL, [chatId])).rows as StoredAfterStop['messages'];
+      return { stream, events, messages };
+    } finally {
+      await client.end();
+    }
+  }
   const db = new Database(t.dbPath, { readonly: true });
   try {
-    const stream = db.prepare('SELECT status, finished_at FROM streams WHERE id = ?').get(streamId) as { status: string; finished_at: string | null } | undefined;
-    const events = db.prepare('SELECT seq, type FROM stream_events WHERE stream_id = ? ORDER BY seq').all(streamId) as { seq: number; type: string }[];
-    const messages = db.prepare('SELECT id, role, content FROM messages WHERE chat_id = ? ORDER BY created_at').all(chatId) as { id: string; role: string; content: string }[];
+    const qmark = (q: string) => q.replace('$1', '?');
+    const stream = db.prepare(qmark(STREAM_SQL)).get(streamId) as StoredAfterStop['stream'];
+    const events = db.prepare(qmark(EVENTS_SQL)).all(streamId) as StoredAfterStop['events'];
+    const messages = db.prepare(qmark(MESSAGES_SQL)).all(chatId) as StoredAfterStop['messages'];
     return { stream, events, messages };
   } finally {
     db.close();
@@ -71,7 +99,7 @@ async function scenario(chatTransports: Transport[], streamTransports: Transport
   // No longer accepting.
   await expect(fetch(`${t.url}/graphql`, { method: 'POST', body: '{}' })).rejects.toThrow();
 
-  const stored = readStoredAfterStop(streamId, chatId);
+  const stored = await readStoredAfterStop(streamId, chatId);
   expect(stored.stream?.status).toBe('CANCELLED');
   expect(stored.stream?.finished_at).not.toBeNull();
   expect(stored.events.at(-1)?.type).toBe('CANCELLED');

@@ -272,10 +272,14 @@ describe('DELETE /api/v1/chats/{chat_id}', () => {
     t = await startTestServer();
     const { chatId } = await chatWithMessages(t, 2);
     const before = await rowCounts(t);
-    await breakWrites(t, 'audit_log', 'INSERT');
+    const unbreak = await breakWrites(t, 'audit_log', 'INSERT');
     expectJson(await rest(t, 'DELETE', `/api/v1/chats/${chatId}`, { key: t.keys.a }), 500, { detail: 'Internal server error' });
     expect(await rowCounts(t)).toEqual(before);
     expect(await rowsOfChat(t, chatId)).toEqual({ chats: 1, threads: 1, messages: 2, streams: 0 });
+    // Nothing half-done was left behind: once the fault is gone, the same delete goes through.
+    await unbreak();
+    expect((await rest(t, 'DELETE', `/api/v1/chats/${chatId}`, { key: t.keys.a })).status).toBe(200);
+    expect(await rowsOfChat(t, chatId)).toEqual({ chats: 0, threads: 0, messages: 0, streams: 0 });
   });
 
   it('answers 405 with Allow for a method the route does not serve', async () => {

@@ -234,10 +234,26 @@ export async function lastAudit(t: TestServer) {
   return rows[rows.length - 1];
 }
 
-/** Makes every write to `table` fail inside the database: a real server fault, no mock. */
-export async function breakWrites(t: TestServer, table: Table, on: 'DELETE' | 'UPDATE' | 'INSERT'): Promise<void> {
+/**
+ * Makes every write to `table` fail inside the database: a real server fault, no mock.
+ * The same fault on both engines, as test/graphql/atomicity.test.ts injects it: a SQLite
+ * trigger that RAISE(ABORT)s, or on PostgreSQL a plpgsql function that raises an exception,
+ * fired BEFORE each row. Returns what undoes it (drops the trigger, and the function).
+ */
+export async function breakWrites(t: TestServer, table: Table, on: 'DELETE' | 'UPDATE' | 'INSERT'): Promise<() => Promise<void>> {
   const { sql } = await import('kysely');
-  await sql
-    .raw(`CREATE TRIGGER injected_fault_${table}_${on.toLowerCase()} BEFORE ${on} ON ${table} BEGIN SELECT RAISE(ABORT, 'injected fault'); END`)
-    .execute(t.app.deps.store.db);
+  const db = t.app.deps.store.db;
+  const name = `injected_fault_${table}_${on.toLowerCase()}`;
+  if (t.engine === 'postgres') {
+    await sql.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$`).execute(db);
+    await sql.raw(`CREATE TRIGGER ${name} BEFORE ${on} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`).execute(db);
+    return async () => {
+      await sql.raw(`DROP TRIGGER ${name} ON ${table}`).execute(db);
+      await sql.raw(`DROP FUNCTION ${name}()`).execute(db);
+    };
+  }
+  await sql.raw(`CREATE TRIGGER ${name} BEFORE ${on} ON ${table} BEGIN SELECT RAISE(ABORT, 'injected fault'); END`).execute(db);
+  return async () => {
+    await sql.raw(`DROP TRIGGER ${name}`).execute(db);
+  };
 }

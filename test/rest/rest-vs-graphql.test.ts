@@ -18,7 +18,7 @@ import {
 // Issue 4, "Done when": every REST delete leaves the same database state and audit entry
 // as the same GraphQL mutation. Two fresh apps get identical data; one is deleted through
 // the REST route, the other through the mutation; the stored rows of both are compared
-// with ids replaced by stable labels (by insertion order) and timestamps masked.
+// with ids replaced by stable labels (by creation order) and timestamps masked.
 
 let servers: TestServer[] = [];
 let subs: SseReader[] = [];
@@ -86,12 +86,28 @@ const DUMPED = ['flows', 'chats', 'threads', 'messages', 'streams', 'stream_even
 const LABELED = ['tenants', 'api_keys', 'flows', 'chats', 'threads', 'messages', 'streams'] as const;
 const TIME_COLUMNS = /(^at$|_at$|^restore_until$)/;
 
-/** id → "table#n" by insertion order, which is the same in twin apps. */
+/**
+ * The order rows get their labels in: by creation time, ties broken by a column the twins
+ * fill alike (two keys made at the same instant differ by name). Ids are random, and
+ * PostgreSQL has no rowid, so this order is the same in twin apps on either engine.
+ */
+const LABEL_ORDER: Record<(typeof LABELED)[number], string[]> = {
+  tenants: ['created_at', 'name'],
+  api_keys: ['created_at', 'name'],
+  flows: ['created_at', 'name'],
+  chats: ['created_at', 'title'],
+  threads: ['created_at', 'title'],
+  messages: ['created_at', 'content'],
+  streams: ['created_at', 'status'],
+};
+
+/** id → "table#n" in LABEL_ORDER, which is the same in twin apps. */
 async function labelsOf(s: TestServer, into = new Map<string, string>()): Promise<Map<string, string>> {
   const db = s.app.deps.store.db;
   const { sql } = await import('kysely');
   for (const table of LABELED) {
-    const rows = await sql<{ id: string }>`select id from ${sql.table(table)} order by rowid`.execute(db);
+    const order = sql.join(LABEL_ORDER[table].map((c) => sql.ref(c)));
+    const rows = await sql<{ id: string }>`select id from ${sql.table(table)} order by ${order}`.execute(db);
     rows.rows.forEach((r, i) => {
       if (!into.has(r.id)) into.set(r.id, `${table}#${i}`);
     });
@@ -272,56 +288,97 @@ const CASES: Case[] = [
   },
 ];
 
+/** What one twin looked like before and after its delete, normalized for comparison. */
+interface Outcome {
+  before: Awaited<ReturnType<typeof dump>>;
+  status: number;
+  text: string;
+  /** What the case expects: the REST status, or the mutation's success __typename. */
+  expected: number | string;
+  answer: any;
+  errors?: unknown;
+  liveEvents?: string[];
+  rowCounts: Awaited<ReturnType<typeof rowCounts>>;
+  lastAudit: unknown;
+  soft?: Awaited<ReturnType<typeof threadSoftColumns>>;
+  after: Awaited<ReturnType<typeof dump>>;
+}
+
+/**
+ * Builds the world in a fresh app, deletes through `via`, and records the outcome. The
+ * twins run one after the other, each on its own fresh database, and are compared after.
+ */
+async function runTwin(c: Case, via: 'rest' | 'gql'): Promise<Outcome> {
+  const s = await startTestServer();
+  servers.push(s);
+  const world = await buildWorld(s);
+  const labels = await labelsOf(s);
+  const before = await dump(s, labels);
+
+  let live: SseReader | undefined;
+  if (c.liveConnection) {
+    live = await chatEventsSubscription(s, c.liveConnection(world));
+    subs.push(live);
+    await waitFor(() => activeConnections(s, c.liveConnection!(world)), (n) => n === 1, `a live connection (${via} twin)`);
+  }
+
+  let outcome: Pick<Outcome, 'status' | 'text' | 'expected' | 'answer' | 'errors'>;
+  if (via === 'rest') {
+    const r = c.rest(world);
+    const answer = await rest(s, r.method, r.path, { key: s.keys.a, headers: { 'X-Request-ID': REQUEST_ID } });
+    outcome = { status: answer.status, text: answer.text, expected: r.status, answer: answer.body };
+  } else {
+    const g = c.gql(world);
+    const { status, body } = await s.gql(g.query, g.variables, { headers: { 'x-request-id': REQUEST_ID } });
+    outcome = { status, text: JSON.stringify(body), expected: g.success, answer: body.data?.[g.field], errors: body.errors };
+  }
+
+  let liveEvents: string[] | undefined;
+  if (live) {
+    await live.ended;
+    liveEvents = chatEventTypes(live);
+  }
+
+  await labelsOf(s, labels);
+  const result: Outcome = {
+    before,
+    ...outcome,
+    liveEvents,
+    rowCounts: await rowCounts(s),
+    lastAudit: await lastAuditOf(s, labels),
+    soft: c.thread ? await threadSoftColumns(s, c.thread(world)) : undefined,
+    after: await dump(s, labels),
+  };
+  await s.close();
+  servers = servers.filter((x) => x !== s);
+  return result;
+}
+
 describe('a REST delete leaves the same rows and audit entry as the GraphQL mutation', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const viaRest = await startTestServer();
-    servers.push(viaRest);
-    const viaGql = await startTestServer();
-    servers.push(viaGql);
-    const worldR = await buildWorld(viaRest);
-    const worldG = await buildWorld(viaGql);
-    const labelsR = await labelsOf(viaRest);
-    const labelsG = await labelsOf(viaGql);
+    // One twin at a time: the comparison needs only their recorded outcomes.
+    const viaRest = await runTwin(c, 'rest');
+    const viaGql = await runTwin(c, 'gql');
     // The twins really are twins before the delete.
-    expect(await dump(viaRest, labelsR)).toEqual(await dump(viaGql, labelsG));
+    expect(viaRest.before).toEqual(viaGql.before);
 
-    let liveR: SseReader | undefined;
-    let liveG: SseReader | undefined;
+    expect(viaRest.status, viaRest.text).toBe(viaRest.expected);
+    expect(viaGql.errors).toBeUndefined();
+    expect(viaGql.answer?.__typename, viaGql.text).toBe(viaGql.expected);
+    if (c.count) expect(c.count.rest(viaRest.answer)).toBe(c.count.gql(viaGql.answer));
+
     if (c.liveConnection) {
-      liveR = await chatEventsSubscription(viaRest, c.liveConnection(worldR));
-      liveG = await chatEventsSubscription(viaGql, c.liveConnection(worldG));
-      subs.push(liveR, liveG);
-      await waitFor(() => activeConnections(viaRest, c.liveConnection!(worldR)), (n) => n === 1, 'a live connection (REST twin)');
-      await waitFor(() => activeConnections(viaGql, c.liveConnection!(worldG)), (n) => n === 1, 'a live connection (GraphQL twin)');
+      expect(viaRest.liveEvents).toEqual(viaGql.liveEvents);
+      expect(viaRest.liveEvents).toEqual(['CHAT_DELETED']);
     }
 
-    const r = c.rest(worldR);
-    const restAnswer = await rest(viaRest, r.method, r.path, { key: viaRest.keys.a, headers: { 'X-Request-ID': REQUEST_ID } });
-    expect(restAnswer.status, restAnswer.text).toBe(r.status);
-
-    const g = c.gql(worldG);
-    const { body } = await viaGql.gql(g.query, g.variables, { headers: { 'x-request-id': REQUEST_ID } });
-    expect(body.errors).toBeUndefined();
-    const result = body.data?.[g.field];
-    expect(result?.__typename, JSON.stringify(body)).toBe(g.success);
-    if (c.count) expect(c.count.rest(restAnswer.body)).toBe(c.count.gql(result));
-
-    if (liveR && liveG) {
-      await Promise.all([liveR.ended, liveG.ended]);
-      expect(chatEventTypes(liveR)).toEqual(chatEventTypes(liveG));
-      expect(chatEventTypes(liveR)).toEqual(['CHAT_DELETED']);
-    }
-
-    await labelsOf(viaRest, labelsR);
-    await labelsOf(viaGql, labelsG);
-    expect(await rowCounts(viaRest)).toEqual(await rowCounts(viaGql));
-    expect(await lastAuditOf(viaRest, labelsR)).toEqual(await lastAuditOf(viaGql, labelsG));
-    expect(await lastAuditOf(viaRest, labelsR)).toMatchObject({ actor: 'key-a', request_id: REQUEST_ID });
+    expect(viaRest.rowCounts).toEqual(viaGql.rowCounts);
+    expect(viaRest.lastAudit).toEqual(viaGql.lastAudit);
+    expect(viaRest.lastAudit).toMatchObject({ actor: 'key-a', request_id: REQUEST_ID });
     if (c.thread) {
-      const soft = await threadSoftColumns(viaRest, c.thread(worldR));
-      expect(soft).toEqual(await threadSoftColumns(viaGql, c.thread(worldG)));
-      if (soft !== 'erased') expect(soft).toMatchObject({ deleted: true, deleted_by: 'key-a', restoreWindowMs: 30 * DAY_MS });
+      expect(viaRest.soft).toEqual(viaGql.soft);
+      if (viaRest.soft !== 'erased') expect(viaRest.soft).toMatchObject({ deleted: true, deleted_by: 'key-a', restoreWindowMs: 30 * DAY_MS });
     }
-    expect(await dump(viaRest, labelsR)).toEqual(await dump(viaGql, labelsG));
+    expect(viaRest.after).toEqual(viaGql.after);
   });
 });
