@@ -34,7 +34,24 @@ mutation DeleteMessages($flowId: ID!) {
   }
 }
 
+mutation StartStream($threadId: ID!) {
+  startStream(input: { threadId: $threadId, prompt: "say something worth deleting" }) {
+    __typename
+    ... on StartStreamSuccess { stream { id status } }
+    ... on Error { message }
+  }
+}
+
+# Run StartStream, paste its stream id here, then run this: events arrive as they are made.
 subscription WatchStream($streamId: ID!) {
   streamEvents(id: $streamId) { seq type data at }
+}
+
+mutation DeleteStream($streamId: ID!) {
+  deleteStream(id: $streamId) {
+    __typename
+    ... on DeleteStreamSuccess { previousStatus cancelled deletedEventCount }
+    ... on Error { message }
+  }
 }
 `;
