@@ -41,7 +41,7 @@ const id = (n: number) => `0190a000-0000-7000-8000-${n.toString(16).padStart(12,
 type Line = [role: MessageRow['role'], content: string, extra?: Partial<MessageRow>];
 
 /** Loads the demo data into an empty database; returns false when it already holds tenants. */
-export async function seedDemo(db: Db): Promise<boolean> {
+export async function seedDemo(db: Db, onProgress?: (done: number, total: number) => void): Promise<boolean> {
   if ((await countTenants(db)) > 0) return false;
   await db.transaction().execute(async (trx) => {
     for (const [tenantId, demo] of [
@@ -104,7 +104,8 @@ export async function seedDemo(db: Db): Promise<boolean> {
     }
     let n = 0x1000;
     let minute = 10;
-    for (const [threadId, chatId, flowId, title, lines] of threads) {
+    for (const [index, [threadId, chatId, flowId, title, lines]] of threads.entries()) {
+      onProgress?.(index, threads.length);
       const tenantId = chatId === DEMO_IDS.globexChat ? DEMO_IDS.globexTenant : DEMO_IDS.acmeTenant;
       await insertThread(trx, {
         id: threadId, tenant_id: tenantId, chat_id: chatId, flow_id: flowId, title,

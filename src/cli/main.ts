@@ -9,8 +9,9 @@ import { ignoreDeletions } from '../domain/deletion-observer.ts';
 import { diagnose } from '../domain/doctor.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
-import { purgeExpiredThreads } from '../domain/purge.ts';
+import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
 import { listen } from '../server.ts';
+import { progressBar } from './progress.ts';
 
 const HELP = `chat-gateway: a GraphQL gateway over chat data whose core job is deleting it
 
@@ -100,7 +101,10 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'seed':
       return withStore(async (store) => {
-        console.log((await seedDemo(store.db)) ? 'Loaded the demo data.' : 'The database already holds data; nothing loaded.');
+        const bar = progressBar('seeding');
+        const loaded = await seedDemo(store.db, (done, total) => bar.update(done, total));
+        if (loaded) bar.finish(1, 1);
+        console.log(loaded ? 'Loaded the demo data.' : 'The database already holds data; nothing loaded.');
         printDemoKeys();
       });
     case 'create-key': {
@@ -141,7 +145,11 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'purge':
       return withStore(async (store) => {
-        const purged = await purgeExpiredThreads({ store, clock: systemClock, deletions: ignoreDeletions });
+        const deps = { store, clock: systemClock, deletions: ignoreDeletions };
+        const total = await countPurgeable(deps);
+        const bar = progressBar('purging');
+        const purged = await purgeExpiredThreads(deps, (n) => bar.update(n, Math.max(total, n)));
+        bar.finish(purged, Math.max(total, purged));
         console.log(`Purged ${purged} expired soft-deleted thread(s).`);
       });
     default:

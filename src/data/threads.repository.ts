@@ -108,6 +108,15 @@ export async function findExpiredThreads(db: Db, now: string, limit: number): Pr
     .execute();
 }
 
+export async function countExpiredThreads(db: Db, now: string): Promise<number> {
+  const row = await db
+    .selectFrom('threads')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('restore_until', '<=', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function deleteThreadRow(db: Db, id: string) {
   await db.deleteFrom('threads').where('id', '=', id).execute();
 }

@@ -1,5 +1,5 @@
 import { countMessagesByThread } from '../data/messages.repository.ts';
-import { deleteThreadRow, findExpiredThreads, findThreads } from '../data/threads.repository.ts';
+import { countExpiredThreads, deleteThreadRow, findExpiredThreads, findThreads } from '../data/threads.repository.ts';
 import { recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
@@ -12,7 +12,15 @@ export const PURGE_ACTOR = 'system:purge';
  * Erases soft-deleted threads whose restore window has passed, one thread per
  * transaction so a long backlog never holds the database for long.
  */
-export async function purgeExpiredThreads(deps: Pick<Deps, 'store' | 'clock' | 'deletions'>, onProgress?: (purged: number) => void): Promise<number> {
+/** How many soft-deleted threads a purge would erase now (progress). */
+export async function countPurgeable(deps: Pick<Deps, 'store' | 'clock'>): Promise<number> {
+  return countExpiredThreads(deps.store.db, isoNow(deps.clock));
+}
+
+export async function purgeExpiredThreads(
+  deps: Pick<Deps, 'store' | 'clock' | 'deletions'>,
+  onProgress?: (purged: number) => void,
+): Promise<number> {
   const requestId = newId();
   let purged = 0;
   for (;;) {
