@@ -34,7 +34,7 @@ describe('supergraph composition', () => {
     expect(fields('Message')).toEqual(expect.arrayContaining(['id', 'content', 'toxicity']));
     expect(fields('Query')).toEqual(expect.arrayContaining(['chats', 'moderationQueue']));
     expect(fields('Mutation')).toEqual(expect.arrayContaining(['deleteChat', 'deleteThread', 'deleteStream', 'deleteMessages']));
-    expect(fields('Subscription').sort()).toEqual(['chatEvents', 'streamEvents']);
+    expect(fields('Subscription').sort()).toEqual(['chatEvents', 'deletionJob', 'streamEvents']);
   });
 
   it('fails loudly on a composition error', () => {
