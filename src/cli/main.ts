@@ -55,6 +55,8 @@ async function serve(demo: boolean): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config, { demoKey: demo ? DEMO_KEYS.acme.key : undefined });
   if (demo && (await seedDemo(app.deps.store.db))) console.log('Loaded the demo data into the empty database.');
+  // A stray rejection must not take every client down with the process: log it, serve on.
+  process.on('unhandledRejection', (reason) => console.error('unhandled rejection', reason));
   const { url, stop } = await listen(app, config.port, config.host);
   console.log(`chat-gateway serving GraphiQL at ${url}/graphql (database: ${config.databaseUrl})`);
   if (demo) printDemoKeys();

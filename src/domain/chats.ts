@@ -8,7 +8,7 @@ import type { Deps, Scope } from './deps.ts';
 import { NotFoundError } from './errors.ts';
 import { requireFlow } from './flows.ts';
 import { newId } from './ids.ts';
-import { Checker } from './validation.ts';
+import { Checker, isId } from './validation.ts';
 
 export type Chat = ChatRow;
 
@@ -38,7 +38,7 @@ export async function createChat(
 }
 
 export async function getChats(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Chat[]> {
-  return findChats(deps.store.db, scope.tenantId, ids);
+  return findChats(deps.store.db, scope.tenantId, ids.filter(isId));
 }
 
 export async function requireChat(deps: Deps, scope: Scope, id: string): Promise<Chat> {

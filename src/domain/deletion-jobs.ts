@@ -4,7 +4,7 @@ import { findTenantErasureJob } from '../data/erasure.repository.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
 import type { Deps, Scope } from './deps.ts';
 import { NotFoundError } from './errors.ts';
-import { Checker } from './validation.ts';
+import { Checker, isId } from './validation.ts';
 
 export type DeletionJob = ErasureJobRow;
 
@@ -12,7 +12,7 @@ export type DeletionJob = ErasureJobRow;
 const POLL_MS = 250;
 
 export async function getDeletionJob(deps: Deps, scope: Scope, id: string): Promise<DeletionJob | undefined> {
-  return findTenantErasureJob(deps.store.db, scope.tenantId, id);
+  return isId(id) ? findTenantErasureJob(deps.store.db, scope.tenantId, id) : undefined;
 }
 
 /** The job's progress now and whenever it changes, ending once it has finished. */

@@ -5,7 +5,7 @@ import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
 import { NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
-import { Checker } from './validation.ts';
+import { Checker, isId } from './validation.ts';
 
 export type Flow = FlowRow;
 
@@ -19,7 +19,7 @@ export async function createFlow(deps: Deps, scope: Scope, input: { name: string
 }
 
 export async function getFlows(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Flow[]> {
-  return findFlows(deps.store.db, scope.tenantId, ids);
+  return findFlows(deps.store.db, scope.tenantId, ids.filter(isId));
 }
 
 export async function requireFlow(deps: Deps, scope: Scope, id: string): Promise<Flow> {

@@ -11,7 +11,7 @@ import { requireFlow } from './flows.ts';
 import { newId } from './ids.ts';
 import { type MessageFilterInput, toSelection } from './message-filter.ts';
 import { type Thread, requireThread } from './threads.ts';
-import { Checker, LIMITS } from './validation.ts';
+import { Checker, LIMITS, isId } from './validation.ts';
 
 export type Message = MessageRow;
 
@@ -77,7 +77,7 @@ export async function postMessage(deps: Deps, scope: Scope, input: PostMessageIn
 }
 
 export async function getMessages(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Message[]> {
-  return findLiveMessages(deps.store.db, scope.tenantId, ids);
+  return findLiveMessages(deps.store.db, scope.tenantId, ids.filter(isId));
 }
 
 export async function pageMessagesOfFlow(

@@ -19,12 +19,12 @@ import { type Message, appendMessage, newMessage } from './messages.ts';
 import { appendStreamEvent, cancelInTransaction, transitionStream } from './stream-events.ts';
 import { type Thread, requireThread } from './threads.ts';
 import type { TokenSource } from './token-sources.ts';
-import { Checker, LIMITS } from './validation.ts';
+import { Checker, LIMITS, isId } from './validation.ts';
 
 export type Stream = StreamRow;
 
 export async function getStreams(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Stream[]> {
-  return findLiveStreams(deps.store.db, scope.tenantId, ids);
+  return findLiveStreams(deps.store.db, scope.tenantId, ids.filter(isId));
 }
 
 export async function requireStream(deps: Deps, scope: Scope, id: string): Promise<Stream> {

@@ -14,7 +14,7 @@ import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
 import { NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
-import { Checker, LIMITS } from './validation.ts';
+import { Checker, LIMITS, isId } from './validation.ts';
 
 export type Thread = ThreadRow;
 
@@ -67,7 +67,7 @@ export async function createThread(
 
 /** Live threads only: a soft-deleted thread is gone from every read. */
 export async function getThreads(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Thread[]> {
-  const rows = await findThreads(deps.store.db, scope.tenantId, ids);
+  const rows = await findThreads(deps.store.db, scope.tenantId, ids.filter(isId));
   return rows.filter((t) => t.deleted_at === null);
 }
 

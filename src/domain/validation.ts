@@ -36,6 +36,8 @@ export class Checker {
 
   text(path: string[], value: string, max: number = LIMITS.shortText): string {
     if (value.trim() === '') this.fail(path, 'must not be empty');
+    // PostgreSQL text cannot hold U+0000, so neither engine accepts it.
+    else if (value.includes('\u0000')) this.fail(path, 'must not contain NUL characters');
     else if (value.length > max) this.fail(path, `must be at most ${max} characters`);
     return value;
   }

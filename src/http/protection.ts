@@ -5,7 +5,7 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config/config.ts';
 
@@ -40,6 +40,60 @@ async function exceeds(request: Request, limit: number): Promise<boolean> {
   }
 }
 
+const badRequest = (message: string) =>
+  new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), {
+    status: 400,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+
+/** GET parameters that must hold JSON are checked here: yoga would answer a 500 for them. */
+function useQueryStringJson(graphqlEndpoint: string): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      if (request.method !== 'GET' || url.pathname !== graphqlEndpoint) return;
+      for (const name of ['variables', 'extensions']) {
+        const raw = url.searchParams.get(name);
+        if (raw === null || raw === '') continue;
+        try {
+          JSON.parse(raw);
+        } catch {
+          endResponse(badRequest(`The ${name} parameter is not valid JSON`));
+          return;
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The parser recurses once per nesting level, so a document thousands of levels deep
+ * exhausts the stack before any token limit; nesting is counted before parsing.
+ */
+function useNestingLimit(maxNesting: number): Plugin {
+  return {
+    onParse({ params }) {
+      const source = typeof params.source === 'string' ? params.source : params.source.body;
+      let depth = 0;
+      let inString = false;
+      for (let i = 0; i < source.length; i++) {
+        const c = source[i];
+        if (inString) {
+          if (c === '\\') i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '{' || c === '(' || c === '[') {
+          depth++;
+          if (depth > maxNesting) {
+            throw new GraphQLError(`The document nests deeper than ${maxNesting} levels`, {
+              extensions: { code: 'DEPTH_LIMIT_EXCEEDED', http: { status: 400 } },
+            });
+          }
+        } else if (c === '}' || c === ')' || c === ']') depth--;
+      }
+    },
+  };
+}
+
 function useBodyLimit(limit: number): Plugin {
   return {
     async onRequest({ request, endResponse }) {
@@ -58,6 +112,9 @@ function useBodyLimit(limit: number): Plugin {
 export function protectionPlugins(limits: Limits): Plugin[] {
   const plugins: Plugin[] = [
     useBodyLimit(limits.maxBodyBytes),
+    useQueryStringJson('/graphql'),
+    // Far beyond any real query (maxDepth guards those); only stops parser stack exhaustion.
+    useNestingLimit(Math.max(100, limits.maxDepth * 4)),
     // Every client sends its API key in a header, which no cross-site form can do.
     useCSRFPrevention({ requestHeaders: ['x-api-key', 'authorization', 'x-graphql-yoga-csrf'] }),
     maxTokensPlugin({ n: limits.maxTokens, onReject: [coded('TOKEN_LIMIT_EXCEEDED')] }) as Plugin,

@@ -53,6 +53,15 @@ function exposeDomainError(error: unknown, message: string, isDev?: boolean): Er
       extensions: { code: 'NOT_FOUND', resourceType: original.resourceType, id: original.id },
     });
   }
+  // A malformed federation representation (no __typename, not an object, an id that is
+  // not a string) fails inside the entities resolver; it is the client's mistake.
+  if (error instanceof GraphQLError && error.path?.[0] === '_entities') {
+    return new GraphQLError('Each representation needs the __typename of an entity and a string id', {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
   return maskError(error, message, isDev);
 }
 
