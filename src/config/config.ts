@@ -86,7 +86,8 @@ export function loadLimits(env: NodeJS.ProcessEnv): Limits {
     maxAliases: number(env, 'GRAPHQL_MAX_ALIASES', 30, positiveInt, 'a positive integer'),
     maxDirectives: number(env, 'GRAPHQL_MAX_DIRECTIVES', 50, positiveInt, 'a positive integer'),
     maxTokens: number(env, 'GRAPHQL_MAX_TOKENS', 5000, positiveInt, 'a positive integer'),
-    maxCost: number(env, 'GRAPHQL_MAX_COST', 20000, positiveInt, 'a positive integer'),
+    // graphql-armor's cost grows with depth, not list sizes: chat > threads > messages is ~210k.
+    maxCost: number(env, 'GRAPHQL_MAX_COST', 500_000, positiveInt, 'a positive integer'),
     maxBodyBytes: number(env, 'REQUEST_BODY_LIMIT_BYTES', 2 * 1024 * 1024, positiveInt, 'a positive number of bytes'),
     introspection: flagOf(env, 'GRAPHQL_INTROSPECTION', true),
     writesPerMinute: number(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 600, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
