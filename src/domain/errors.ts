@@ -62,3 +62,14 @@ export function versionMismatch(resource: string, expected: number, current: num
     { currentVersion: current },
   );
 }
+
+/** The expected failures: a client's mistake or a state of the data, never a fault. */
+export function isDomainError(error: unknown): boolean {
+  return (
+    error instanceof NotFoundError ||
+    error instanceof ConflictError ||
+    error instanceof ValidationError ||
+    error instanceof ForbiddenError ||
+    error instanceof UnauthenticatedError
+  );
+}

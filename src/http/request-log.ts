@@ -1,6 +1,7 @@
-import { getOperationAST } from 'graphql';
+import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Scope } from '../domain/deps.ts';
+import { isDomainError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { requestIdOf } from './authenticate.ts';
 
@@ -22,7 +23,14 @@ export function useRequestLog(logger: Logger): Plugin {
       const context = args.contextValue as { scope?: Scope };
       const operation = getOperationAST(args.document, args.operationName);
       return {
-        onExecuteDone() {
+        onExecuteDone({ result }) {
+          // Runs before yoga masks the errors, so the log keeps what the client never sees.
+          const errors = 'errors' in result ? (result.errors ?? []) : [];
+          for (const error of errors) {
+            if (error.originalError && !(error.originalError instanceof GraphQLError) && !isDomainError(error.originalError)) {
+              logger.error({ requestId: context.scope?.requestId, path: error.path, err: error.originalError }, 'unexpected error');
+            }
+          }
           logger.info(
             {
               requestId: context.scope?.requestId,

@@ -42,3 +42,17 @@ it('gives a request without one a fresh id, the same in the header and the audit
   expect(id).toMatch(/^[0-9a-f-]{36}$/);
   expect(r.body.data.deleteChat.auditEntry.requestId).toBe(id);
 });
+
+it('logs an unexpected failure with the request id, while the client sees only a masked error', async () => {
+  const log = capture();
+  t = await startTestApp({ logger: log.logger });
+  const { chatId } = await chatWithMessages(t, 1);
+  // The audit insert fails at the end of the delete: a fault, not the client's mistake.
+  await t.app.deps.store.db.schema.dropTable('audit_log').execute();
+  const r = await t.gql(DELETE_CHAT, { id: chatId }, { headers: { 'x-request-id': 'req-boom' } });
+  expect(r.body.errors?.[0]?.message).toBe('Unexpected error.');
+  expect(JSON.stringify(r.body)).not.toMatch(/audit_log|SQLITE|relation/i);
+  const line = log.lines.find((l) => l.msg === 'unexpected error');
+  expect(line).toMatchObject({ requestId: 'req-boom', path: ['deleteChat'] });
+  expect(JSON.stringify(line)).toMatch(/audit_log/);
+});
