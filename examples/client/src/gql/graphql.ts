@@ -102,6 +102,7 @@ export type PostMessageInput = {
 
 export type ResourceType =
   | 'CHAT'
+  | 'DELETION_JOB'
   | 'FLOW'
   | 'MESSAGE'
   | 'STREAM'
