@@ -1,6 +1,7 @@
 import { type PageInfoShape, resolveCursorConnection } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { CursorKey, PageRequest } from '../data/keyset.ts';
+import { isId } from '../domain/validation.ts';
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -29,8 +30,11 @@ export function decodeCursor<T>(cursor: string, arg: string, accept: (parts: unk
   return value;
 }
 
+// Only the shapes this server writes: a timestamp and a UUID (no NUL, which PostgreSQL refuses).
 const keyOfParts = ([at, id, ...rest]: unknown[]): CursorKey | undefined =>
-  typeof at === 'string' && typeof id === 'string' && rest.length === 0 ? { at, id } : undefined;
+  typeof at === 'string' && /^[\dT:.Z+-]{10,40}$/.test(at) && typeof id === 'string' && isId(id) && rest.length === 0
+    ? { at, id }
+    : undefined;
 
 const decodeKey = (cursor: string | undefined, arg: string) =>
   cursor === undefined ? undefined : decodeCursor(cursor, arg, keyOfParts);
