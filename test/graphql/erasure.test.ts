@@ -27,10 +27,12 @@ import {
 
 const secret = () => `SECRET-${randomUUID()}`;
 
-/** Where the marker's bytes are found on disk right now. */
+/** Where the marker's bytes are found on disk right now: every file of the database (db, WAL, shm). */
 function filesHolding(t: TestApp, marker: string): string[] {
   const needle = Buffer.from(marker, 'utf8');
-  return [t.dbPath, `${t.dbPath}-wal`].filter((file) => existsSync(file) && readFileSync(file).includes(needle));
+  return [t.dbPath, `${t.dbPath}-wal`, `${t.dbPath}-shm`].filter(
+    (file) => existsSync(file) && readFileSync(file).includes(needle),
+  );
 }
 
 /** Before the delete: the marker is on disk (so the check below can fail). */
