@@ -22,7 +22,7 @@ export type QueryObserver = (sql: string, durationMs: number) => void;
 const logTo = (onQuery?: QueryObserver): LogConfig | undefined =>
   onQuery ? (event) => onQuery(event.query.sql, event.queryDurationMillis) : undefined;
 
-export function isPostgresUrl(url: string): boolean {
+function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 

@@ -152,7 +152,6 @@ export type FlowRow = Selectable<FlowTable>;
 export type ChatRow = Selectable<ChatTable>;
 export type ThreadRow = Selectable<ThreadTable>;
 export type MessageRow = Selectable<MessageTable>;
-export type NewMessage = Insertable<MessageTable>;
 export type StreamRow = Selectable<StreamTable>;
 export type StreamUpdate = Updateable<StreamTable>;
 export type StreamEventRow = Selectable<StreamEventTable>;
