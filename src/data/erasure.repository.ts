@@ -70,13 +70,16 @@ export async function deleteChatStreamEventsChunk(db: Db, chatId: string, limit:
   return Number(result.numAffectedRows ?? 0);
 }
 
-/** The selection's rows, up to the last id it matched when the delete was asked for. */
-export async function deleteSelectionChunk(db: Db, s: MessageSelection, upToId: string, limit: number): Promise<number> {
-  const result = await db
+/**
+ * The selection's rows, up to the last id it matched when the delete was asked for.
+ * Answers the thread and chat of each erased row, whose versions the erasure bumps.
+ */
+export async function deleteSelectionChunk(db: Db, s: MessageSelection, upToId: string, limit: number) {
+  return db
     .deleteFrom('messages')
     .where('id', 'in', (eb) =>
       eb.selectFrom('messages').select('messages.id').where(selectionPredicate(s)).where('messages.id', '<=', upToId).limit(limit),
     )
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+    .returning(['thread_id', 'chat_id'])
+    .execute();
 }

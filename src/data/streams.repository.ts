@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { StreamEventRow, StreamRow, StreamStatus, StreamUpdate } from './tables.ts';
 import { type MessageSelection, selectionPredicate } from './messages.repository.ts';
 import { forUpdate } from './locks.ts';
@@ -57,6 +58,24 @@ export async function activeStreamsOfThreads(db: Db, threadIds: readonly string[
     .selectAll()
     .where('thread_id', 'in', threadIds)
     .where('status', 'in', ACTIVE_STATUSES)
+    .execute();
+}
+
+/** The active streams writing to a thread that holds a selected message: one probe per active stream. */
+export async function activeStreamsOfSelection(db: Db, s: MessageSelection): Promise<StreamRow[]> {
+  return db
+    .selectFrom('streams')
+    .selectAll('streams')
+    .where('streams.status', 'in', ACTIVE_STATUSES)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('messages')
+          .select(sql.lit(1).as('one'))
+          .whereRef('messages.thread_id', '=', 'streams.thread_id')
+          .where(selectionPredicate(s))
+          .limit(1),
+      ),
+    )
     .execute();
 }
 

@@ -2,7 +2,7 @@ import { bumpChatVersions } from '../data/chats.repository.ts';
 import { findFlows } from '../data/flows.repository.ts';
 import { insertErasureJob } from '../data/erasure.repository.ts';
 import { deleteSelection, selectionExceeds, threadsOfSelection } from '../data/messages.repository.ts';
-import { activeStreamsOfThreads, deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
+import { activeStreamsOfSelection, deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
@@ -35,24 +35,26 @@ export async function deleteMessages(
   check.done();
   const hardDelete = input.hardDelete ?? false;
   const now = isoNow(deps.clock);
-  const { result, chatIds, jobId } = await deps.store.db.transaction().execute(async (trx) => {
+  const { result, jobId, chatIds: erasedInline } = await deps.store.db.transaction().execute(async (trx) => {
     const [flow] = await findFlows(trx, scope.tenantId, [flowId]);
     if (!flow) throw new NotFoundError('FLOW', flowId);
-    const touched = await threadsOfSelection(trx, selection);
-    const threadIds = touched.map((t) => t.thread_id);
-    const writing = await activeStreamsOfThreads(trx, threadIds);
+    const writing = await activeStreamsOfSelection(trx, selection);
     if (writing.length > 0) {
+      const threads = new Set(writing.map((s) => s.thread_id)).size;
       throw new ConflictError(
         'ACTIVE_STREAM',
-        `A stream is still writing to ${writing.length === 1 ? 'a thread' : `${writing.length} threads`} of these messages; cancel it or retry when it finishes`,
+        `A stream is still writing to ${threads === 1 ? 'a thread' : `${threads} threads`} of these messages; cancel it or retry when it finishes`,
       );
     }
     const erasedEventCount = hardDelete ? await deleteTokenEventsOfSelection(trx, selection) : 0;
     // A large selection is erased by the queue in bounded chunks, up to an id taken now:
-    // ids grow with time, so messages posted meanwhile are never swept up. With
-    // feedbackTypes the prompts are found through the rated rows, so it stays one statement.
+    // ids grow with time, so messages posted meanwhile are never swept up. The queue bumps
+    // the versions of the threads and chats as it goes. With feedbackTypes the prompts are
+    // found through the rated rows, so it stays one statement.
     const large = selection.feedbackTypes === undefined && (await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT));
     const job = large ? { id: newId(), upToId: newId() } : undefined;
+    let chatIds: string[] = [];
+    let affected = 0;
     if (job) {
       const queued: QueuedSelection = { selection, upToId: job.upToId };
       await insertErasureJob(trx, {
@@ -66,11 +68,13 @@ export async function deleteMessages(
         created_at: now,
         finished_at: null,
       });
+    } else {
+      const touched = await threadsOfSelection(trx, selection);
+      chatIds = [...new Set(touched.map((t) => t.chat_id))];
+      affected = await deleteSelection(trx, selection);
+      await bumpThreadVersions(trx, [...new Set(touched.map((t) => t.thread_id))], now);
+      await bumpChatVersions(trx, chatIds, now);
     }
-    const affected = job ? 0 : await deleteSelection(trx, selection);
-    const chatIds = [...new Set(touched.map((t) => t.chat_id))];
-    await bumpThreadVersions(trx, threadIds, now);
-    await bumpChatVersions(trx, chatIds, now);
     const { flowId: _flow, ...filterGiven } = selection;
     const auditEntry = await recordAudit(
       trx,
@@ -82,7 +86,12 @@ export async function deleteMessages(
   });
   // The answer waits for the erasure, which yields between chunks: other requests go on.
   // Its count is exact: the rows the chunks erased.
-  if (jobId) result.affected = await deps.erasure.whenDone(jobId);
+  let chatIds = erasedInline;
+  if (jobId) {
+    const erased = await deps.erasure.whenDone(jobId);
+    result.affected = erased.messages;
+    chatIds = erased.chatIds;
+  }
   deps.deletions.deleted('message', result.affected);
   deps.deletions.deleted('stream_event', result.erasedEventCount);
   for (const chatId of chatIds) {

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { deleteChatRow } from '../data/chats.repository.ts';
+import { bumpChatVersions, deleteChatRow } from '../data/chats.repository.ts';
 import {
   addErasureProgress,
   deleteChatMessagesChunk,
@@ -13,10 +13,10 @@ import {
 import type { MessageSelection } from '../data/messages.repository.ts';
 import type { DataStore, Db } from '../data/open-database.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
+import { bumpThreadVersions } from '../data/threads.repository.ts';
+import { ChunkSizer } from './chunk-sizer.ts';
 import { type Clock, isoNow } from './clock.ts';
 
-/** Rows erased per transaction: small enough that no statement holds the event loop for long. */
-export const ERASE_CHUNK = 250;
 /** Up to this many messages a delete erases inside its own transaction; beyond, it queues a job. */
 export const ERASE_INLINE_LIMIT = 5000;
 
@@ -24,6 +24,12 @@ export const ERASE_INLINE_LIMIT = 5000;
 export interface QueuedSelection {
   selection: MessageSelection;
   upToId: string;
+}
+
+/** What a finished job did: the messages it erased and the chats they were in. */
+export interface Erased {
+  messages: number;
+  chatIds: string[];
 }
 
 /**
@@ -35,7 +41,9 @@ export class Eraser {
   private running: Promise<void> | undefined;
   private stopped = false;
   private again = false;
-  private readonly finished = new Map<string, Array<(erased: number) => void>>();
+  private readonly finished = new Map<string, Array<(erased: Erased) => void>>();
+  /** The chats each job has erased messages of, for the caller waiting on it. */
+  private readonly touched = new Map<string, Set<string>>();
 
   constructor(
     private readonly store: DataStore,
@@ -61,10 +69,10 @@ export class Eraser {
   }
 
   /**
-   * Resolves with the number of rows the job erased once it is done (or with what it had
-   * erased by then at shutdown, when it resumes on the next start).
+   * Resolves with what the job erased once it is done (or with what it had erased by then
+   * at shutdown, when it resumes on the next start).
    */
-  whenDone(jobId: string): Promise<number> {
+  whenDone(jobId: string): Promise<Erased> {
     return new Promise((resolve) => {
       const list = this.finished.get(jobId) ?? [];
       list.push(resolve);
@@ -83,9 +91,10 @@ export class Eraser {
     await this.running;
     for (const [jobId, resolvers] of this.finished) {
       const job = await findErasureJob(this.store.db, jobId);
-      for (const resolve of resolvers) resolve(job?.done ?? 0);
+      for (const resolve of resolvers) resolve({ messages: job?.done ?? 0, chatIds: this.chatsOf(jobId) });
     }
     this.finished.clear();
+    this.touched.clear();
   }
 
   private async drain(): Promise<void> {
@@ -96,9 +105,15 @@ export class Eraser {
       const erased = await this.erase(job);
       if (erased === undefined) return;
       await this.store.flushErasure();
-      for (const resolve of this.finished.get(job.id) ?? []) resolve(erased);
+      const chatIds = this.chatsOf(job.id);
+      for (const resolve of this.finished.get(job.id) ?? []) resolve({ messages: erased, chatIds });
       this.finished.delete(job.id);
+      this.touched.delete(job.id);
     }
+  }
+
+  private chatsOf(jobId: string): string[] {
+    return [...(this.touched.get(jobId) ?? [])];
   }
 
   /**
@@ -107,33 +122,53 @@ export class Eraser {
    */
   private async erase(job: ErasureJobRow): Promise<number | undefined> {
     const db = this.store.db;
+    const sizer = new ChunkSizer();
     let messages = job.done;
     // Progress (done/total) counts messages; the chat's cached events go uncounted.
-    const chunked = async (step: (trx: Db) => Promise<number>, counts = true): Promise<boolean> => {
+    const chunked = async (step: (trx: Db, rows: number) => Promise<number>, counts = true): Promise<boolean> => {
       for (;;) {
         if (this.stopped) return false;
-        const erased = await db.transaction().execute(async (trx) => {
-          const n = await step(trx);
-          if (n > 0 && counts) await addErasureProgress(trx, job.id, n);
-          return n;
-        });
+        const erased = await sizer.time((rows) =>
+          db.transaction().execute(async (trx) => {
+            const n = await step(trx, rows);
+            if (n > 0 && counts) await addErasureProgress(trx, job.id, n);
+            return n;
+          }),
+        );
         if (counts) messages += erased;
         if (erased === 0) return true;
         await yieldToEventLoop();
       }
     };
     if (job.kind === 'chat') {
-      if (!(await chunked((trx) => deleteChatMessagesChunk(trx, job.target_id, ERASE_CHUNK)))) return undefined;
-      if (!(await chunked((trx) => deleteChatStreamEventsChunk(trx, job.target_id, ERASE_CHUNK), false))) return undefined;
+      if (!(await chunked((trx, rows) => deleteChatMessagesChunk(trx, job.target_id, rows)))) return undefined;
+      if (!(await chunked((trx, rows) => deleteChatStreamEventsChunk(trx, job.target_id, rows), false))) return undefined;
       await db.transaction().execute(async (trx) => {
         await deleteChatRow(trx, job.target_id);
         await finishErasureJob(trx, job.id, isoNow(this.clock));
       });
+      this.touch(job.id, [job.target_id]);
       return messages;
     }
     const { selection, upToId } = JSON.parse(job.selection ?? '{}') as QueuedSelection;
-    if (!(await chunked((trx) => deleteSelectionChunk(trx, selection, upToId, ERASE_CHUNK)))) return undefined;
+    const erasedSelection = async (trx: Db, rows: number) => {
+      const erased = await deleteSelectionChunk(trx, selection, upToId, rows);
+      // Versions change chunk by chunk, as the rows go, so no reader keeps a stale one.
+      const now = isoNow(this.clock);
+      await bumpThreadVersions(trx, [...new Set(erased.map((r) => r.thread_id))], now);
+      const chats = [...new Set(erased.map((r) => r.chat_id))];
+      await bumpChatVersions(trx, chats, now);
+      this.touch(job.id, chats);
+      return erased.length;
+    };
+    if (!(await chunked(erasedSelection))) return undefined;
     await finishErasureJob(db, job.id, isoNow(this.clock));
     return messages;
+  }
+
+  private touch(jobId: string, chatIds: readonly string[]): void {
+    const set = this.touched.get(jobId) ?? new Set<string>();
+    for (const id of chatIds) set.add(id);
+    this.touched.set(jobId, set);
   }
 }
