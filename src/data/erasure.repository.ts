@@ -7,11 +7,10 @@ export async function insertErasureJob(db: Db, row: ErasureJobRow) {
   await db.insertInto('erasure_jobs').values(row).execute();
 }
 
-export async function oldestErasureJob(db: Db): Promise<ErasureJobRow | undefined> {
-  return db
-    .selectFrom('erasure_jobs')
-    .selectAll()
-    .where('finished_at', 'is', null)
+export async function oldestErasureJob(db: Db, skipping: readonly string[] = []): Promise<ErasureJobRow | undefined> {
+  let q = db.selectFrom('erasure_jobs').selectAll().where('finished_at', 'is', null);
+  if (skipping.length > 0) q = q.where('id', 'not in', skipping);
+  return q
     .orderBy('created_at')
     .orderBy('id')
     .limit(1)
@@ -42,6 +41,11 @@ export async function erasureBacklog(db: Db): Promise<{ jobs: number; oldest: st
     .where('finished_at', 'is', null)
     .executeTakeFirstOrThrow();
   return { jobs: Number(row.n), oldest: row.oldest ?? null };
+}
+
+/** Sets the job's total once counted; its audit entry is recorded by then. */
+export async function setErasureTotal(db: Db, id: string, total: number) {
+  await db.updateTable('erasure_jobs').set({ total, pending_audit: null }).where('id', '=', id).execute();
 }
 
 export async function addErasureProgress(db: Db, id: string, rows: number) {

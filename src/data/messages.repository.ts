@@ -59,6 +59,38 @@ export async function countMessagesOfChat(db: Db, chatId: string): Promise<numbe
   return Number(row.n);
 }
 
+/** True when the chat holds more than `n` messages (reads at most n + 1 index entries). */
+export async function chatHasMoreMessagesThan(db: Db, chatId: string, n: number): Promise<boolean> {
+  const row = await db.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(1).offset(n).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Counts about `step` of the chat's messages, those created at `from` or later, and says
+ * where the next step starts (null when none is left). Steps end between two timestamps,
+ * so rows sharing one are never split, counted twice or missed.
+ */
+export async function countChatMessagesStep(db: Db, chatId: string, from: string | null, step: number) {
+  const ofChat = () => {
+    const q = db.selectFrom('messages').where('chat_id', '=', chatId);
+    return from === null ? q : q.where('created_at', '>=', from);
+  };
+  const edge = await ofChat().select('created_at').orderBy('created_at').limit(1).offset(step).executeTakeFirst();
+  let next = edge?.created_at ?? null;
+  if (next !== null && next === from) {
+    // More than `step` messages share the timestamp `from`: this step takes all of them.
+    const later = await ofChat()
+      .select((eb) => eb.fn.min('created_at').as('at'))
+      .where('created_at', '>', from)
+      .executeTakeFirst();
+    next = later?.at ?? null;
+  }
+  const counted = await (next === null ? ofChat() : ofChat().where('created_at', '<', next))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return { counted: Number(counted.n), next };
+}
+
 /** A deleteMessages / messages-query selection, with dates already normalised to ISO strings. */
 export interface MessageSelection {
   flowId: string;

@@ -5,6 +5,7 @@ import * as erasureJobs from './migrations/2026-11-24-0003-erasure-jobs.ts';
 import * as apiKeyScopes from './migrations/2026-11-24-0004-api-key-scopes.ts';
 import * as erasureJobHistory from './migrations/2026-11-24-0005-erasure-job-history.ts';
 import * as threadsFlowDeleted from './migrations/2026-11-24-0006-threads-flow-deleted.ts';
+import * as erasurePendingAudit from './migrations/2026-11-24-0007-erasure-pending-audit.ts';
 import type { Db } from './open-database.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24-0004-api-key-scopes': apiKeyScopes,
   '2026-11-24-0005-erasure-job-history': erasureJobHistory,
   '2026-11-24-0006-threads-flow-deleted': threadsFlowDeleted,
+  '2026-11-24-0007-erasure-pending-audit': erasurePendingAudit,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

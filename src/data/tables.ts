@@ -132,6 +132,8 @@ export interface ErasureJobTable {
   done: number;
   created_at: string;
   finished_at: string | null;
+  /** JSON of the audit entry a counted-after delete still has to record; null once recorded. */
+  pending_audit: string | null;
 }
 
 export interface Database {

@@ -15,6 +15,13 @@ export interface AuditFacts {
   details: Record<string, unknown>;
 }
 
+/** An audit entry a change left to be recorded later, with what it will count by then. */
+export interface PendingAudit {
+  scope: Pick<Scope, 'tenantId' | 'actor' | 'requestId'>;
+  facts: AuditFacts;
+  at: string;
+}
+
 /** Written inside the transaction of the change it records, so both commit or neither. */
 export async function recordAudit(
   trx: Db,

@@ -1,9 +1,11 @@
 import { deleteChatRow, findChats, markChatDeleted } from '../data/chats.repository.ts';
-import { insertErasureJob } from '../data/erasure.repository.ts';
-import { countMessagesOfChat } from '../data/messages.repository.ts';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { insertErasureJob, setErasureTotal } from '../data/erasure.repository.ts';
+import { chatHasMoreMessagesThan, countChatMessagesStep, countMessagesOfChat } from '../data/messages.repository.ts';
+import type { Db } from '../data/open-database.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
 import { countThreadsOfChat, lockThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
-import { type AuditEntry, recordAudit } from './audit.ts';
+import { type AuditEntry, type AuditFacts, type PendingAudit, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
 import { ERASE_INLINE_LIMIT } from './eraser.ts';
@@ -26,8 +28,9 @@ export interface DeleteChatResult {
 }
 
 /**
- * Erases the chat with its threads (soft-deleted ones too), messages, streams and
- * events in one transaction. Live subscribers block it unless `force`, which ends them.
+ * Erases the chat with its threads (soft-deleted ones too), messages, streams and events:
+ * at once when small, through the erasure queue when large (DESIGN.md "Large deletes").
+ * Live subscribers block it unless `force`, which ends them.
  */
 export async function deleteChat(
   deps: Deps,
@@ -38,7 +41,39 @@ export async function deleteChat(
   const id = check.id(['id'], input.id);
   check.done();
   const now = isoNow(deps.clock);
-  const { result, ended, queued } = await deps.store.db.transaction().execute(async (trx) => {
+  // Taken now and held, so the queue cannot start erasing what is still to be counted.
+  const jobId = newId();
+  deps.erasure.hold(jobId);
+  try {
+    const hidden = await hide(deps, scope, { ...input, id }, now, jobId);
+    const result = hidden.queued ? await countHidden(deps, scope, hidden, jobId) : hidden.result;
+    announce(deps, result, hidden.ended);
+    if (!hidden.queued) await deps.store.flushErasure();
+    return result;
+  } finally {
+    deps.erasure.release(jobId);
+  }
+}
+
+/** A small chat, erased; or a large one, hidden and queued, whose messages are still to be counted. */
+type Hidden = { ended: EndedStream[] } & (
+  | { queued: false; result: DeleteChatResult }
+  | { queued: true; result: Omit<DeleteChatResult, 'auditEntry'>; facts: AuditFacts }
+);
+
+/**
+ * The one transaction: erases a small chat outright; hides a large one from every read
+ * (its erasure queued as `jobId`), leaving its messages to be counted and erased after.
+ */
+async function hide(
+  deps: Deps,
+  scope: Scope,
+  input: { id: string; expectedVersion?: number | null; force?: boolean | null },
+  now: string,
+  jobId: string,
+): Promise<Hidden> {
+  const id = input.id;
+  return deps.store.db.transaction().execute(async (trx) => {
     const [chat] = await findChats(trx, scope.tenantId, [id], true);
     if (!chat) throw new NotFoundError('CHAT', id);
     if (input.expectedVersion != null && input.expectedVersion !== chat.version)
@@ -53,76 +88,103 @@ export async function deleteChat(
     }
     await lockThreadsOfChat(trx, id);
     const deletedThreadCount = await countThreadsOfChat(trx, id);
-    // Cascaded rows are not in SQLite's change count, so they are counted first.
-    const deletedMessageCount = await countMessagesOfChat(trx, id);
     const ended: EndedStream[] = [];
     for (const stream of await activeStreamsOfChat(trx, id)) {
       const cancelled = await cancelInTransaction(trx, stream.id, now);
       ended.push({ stream, cancelled, removedAfterSeq: await lastEventSeq(trx, stream.id) });
     }
     // A large chat vanishes from reads now and is erased by the queue in bounded chunks.
-    const queued = deletedMessageCount > ERASE_INLINE_LIMIT;
-    const erasureJobId = queued ? newId() : null;
-    if (erasureJobId) {
+    // Its messages are counted after this transaction: counting a million rows here
+    // would hold every other request (and the chat's disappearance) for as long.
+    const queued = await chatHasMoreMessagesThan(trx, id, ERASE_INLINE_LIMIT);
+    // Cascaded rows are not in SQLite's change count, so they are counted first.
+    const deletedMessageCount = queued ? 0 : await countMessagesOfChat(trx, id);
+    const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
+    const facts: AuditFacts = {
+      action: 'chat.delete',
+      targetType: 'CHAT',
+      targetId: id,
+      details: {
+        force: input.force ?? false,
+        deletedThreadCount,
+        deletedMessageCount,
+        cancelledStreamCount,
+        closedConnections: connections,
+        erasure: queued ? 'queued' : 'done',
+        ...(queued && { erasureJobId: jobId }),
+      },
+    };
+    if (queued) {
+      // Recorded once counted: by this request, or by the queue should the request die first.
+      const pending: PendingAudit = { scope: { tenantId: scope.tenantId, actor: scope.actor, requestId: scope.requestId }, facts, at: now };
       await markChatDeleted(trx, id, now);
       await markThreadsOfChatErasing(trx, id, now, scope.actor);
       await insertErasureJob(trx, {
-        id: erasureJobId,
+        id: jobId,
         tenant_id: scope.tenantId,
         kind: 'chat',
         target_id: id,
         selection: null,
-        total: deletedMessageCount,
+        total: 0,
         done: 0,
         created_at: now,
         finished_at: null,
+        pending_audit: JSON.stringify(pending),
       });
     } else {
       await deleteChatRow(trx, id);
     }
-    const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
-    const closedConnections = connections;
-    const auditEntry = await recordAudit(
-      trx,
-      scope,
-      {
-        action: 'chat.delete',
-        targetType: 'CHAT',
-        targetId: id,
-        details: {
-          force: input.force ?? false,
-          deletedThreadCount,
-          deletedMessageCount,
-          cancelledStreamCount,
-          closedConnections,
-          erasure: queued ? 'queued' : 'done',
-          ...(erasureJobId && { erasureJobId }),
-        },
-      },
-      now,
-    );
-    return {
-      ended,
-      queued,
-      result: {
-        chatId: id,
-        deletedAt: now,
-        deletedThreadCount,
-        deletedMessageCount,
-        cancelledStreamCount,
-        closedConnections,
-        erasureJobId,
-        auditEntry,
-      },
+    const result = {
+      chatId: id,
+      deletedAt: now,
+      deletedThreadCount,
+      deletedMessageCount,
+      cancelledStreamCount,
+      closedConnections: connections,
+      erasureJobId: queued ? jobId : null,
     };
+    if (queued) return { ended, queued, facts, result };
+    return { ended, queued, result: { ...result, auditEntry: await recordAudit(trx, scope, facts, now) } };
   });
-  endStreams(deps, ended, now);
+}
+
+/** Counts the hidden chat's messages, then records its audit entry and its job's total. */
+async function countHidden(
+  deps: Deps,
+  scope: Scope,
+  hidden: Extract<Hidden, { queued: true }>,
+  jobId: string,
+): Promise<DeleteChatResult> {
+  const deletedMessageCount = await countGently(deps.store.db, hidden.result.chatId);
+  const facts = { ...hidden.facts, details: { ...hidden.facts.details, deletedMessageCount } };
+  const auditEntry = await deps.store.db.transaction().execute(async (trx) => {
+    await setErasureTotal(trx, jobId, deletedMessageCount);
+    return recordAudit(trx, scope, facts, hidden.result.deletedAt);
+  });
+  return { ...hidden.result, deletedMessageCount, auditEntry };
+}
+
+/** Counts a hidden chat's messages in steps, yielding between them: no step holds the event loop long. */
+async function countGently(db: Db, chatId: string): Promise<number> {
+  let total = 0;
+  let from: string | null = null;
+  do {
+    const step = await countChatMessagesStep(db, chatId, from, COUNT_STEP);
+    total += step.counted;
+    from = step.next;
+    await yieldToEventLoop();
+  } while (from !== null);
+  return total;
+}
+
+/** Rows one counting step reads (a few milliseconds of index walk). */
+const COUNT_STEP = 50_000;
+
+function announce(deps: Deps, result: DeleteChatResult, ended: EndedStream[]): void {
+  endStreams(deps, ended, result.deletedAt);
   deps.deletions.deleted('chat', 1);
   deps.deletions.deleted('thread', result.deletedThreadCount);
   deps.deletions.deleted('message', result.deletedMessageCount);
   // Every chatEvents subscription ends after this event.
-  deps.live.publishChatEvent({ type: 'CHAT_DELETED', chatId: id, threadId: null, messageId: null, streamId: null, at: now });
-  if (queued) deps.erasure.kick();
-  else await deps.store.flushErasure();
-  return result;
+  deps.live.publishChatEvent({ type: 'CHAT_DELETED', chatId: result.chatId, threadId: null, messageId: null, streamId: null, at: result.deletedAt });
 }

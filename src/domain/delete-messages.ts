@@ -67,6 +67,7 @@ export async function deleteMessages(
         done: 0,
         created_at: now,
         finished_at: null,
+        pending_audit: null,
       });
     } else {
       const touched = await threadsOfSelection(trx, selection);

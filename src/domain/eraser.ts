@@ -9,11 +9,13 @@ import {
   finishErasureJob,
   findErasureJob,
   oldestErasureJob,
+  setErasureTotal,
 } from '../data/erasure.repository.ts';
 import type { MessageSelection } from '../data/messages.repository.ts';
 import type { DataStore, Db } from '../data/open-database.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
+import { type PendingAudit, recordAudit } from './audit.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { type Clock, isoNow } from './clock.ts';
 
@@ -44,6 +46,8 @@ export class Eraser {
   private readonly finished = new Map<string, Array<(erased: Erased) => void>>();
   /** The chats each job has erased messages of, for the caller waiting on it. */
   private readonly touched = new Map<string, Set<string>>();
+  /** Jobs whose request is still counting what they will erase: they wait their turn. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly store: DataStore,
@@ -66,6 +70,16 @@ export class Eraser {
           this.kick();
         }
       });
+  }
+
+  /** Keeps a job (queued by the caller's open transaction) from starting until released. */
+  hold(jobId: string): void {
+    this.held.add(jobId);
+  }
+
+  release(jobId: string): void {
+    this.held.delete(jobId);
+    this.kick();
   }
 
   /**
@@ -100,7 +114,7 @@ export class Eraser {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const job = await oldestErasureJob(this.store.db);
+      const job = await oldestErasureJob(this.store.db, [...this.held]);
       if (!job) return;
       const erased = await this.erase(job);
       if (erased === undefined) return;
@@ -145,6 +159,7 @@ export class Eraser {
       if (!(await chunked((trx, rows) => deleteChatStreamEventsChunk(trx, job.target_id, rows), false))) return undefined;
       await db.transaction().execute(async (trx) => {
         await deleteChatRow(trx, job.target_id);
+        await this.recordPendingAudit(trx, job.id, messages);
         await finishErasureJob(trx, job.id, isoNow(this.clock));
       });
       this.touch(job.id, [job.target_id]);
@@ -164,6 +179,18 @@ export class Eraser {
     if (!(await chunked(erasedSelection))) return undefined;
     await finishErasureJob(db, job.id, isoNow(this.clock));
     return messages;
+  }
+
+  /**
+   * A request that died between hiding its chat and counting it left its audit entry
+   * pending: recorded here with the count of what was erased, every message counted once.
+   */
+  private async recordPendingAudit(trx: Db, jobId: string, erased: number): Promise<void> {
+    const pending = (await findErasureJob(trx, jobId))?.pending_audit;
+    if (!pending) return;
+    const { scope, facts, at } = JSON.parse(pending) as PendingAudit;
+    await recordAudit(trx, scope, { ...facts, details: { ...facts.details, deletedMessageCount: erased } }, at);
+    await setErasureTotal(trx, jobId, erased);
   }
 
   private touch(jobId: string, chatIds: readonly string[]): void {

@@ -3,7 +3,7 @@ import type { PageRequest } from '../data/keyset.ts';
 import { findLiveMessages, insertMessage, listSelectedMessages } from '../data/messages.repository.ts';
 import type { Db } from '../data/open-database.ts';
 import type { MessageRow } from '../data/tables.ts';
-import { bumpThreadVersions } from '../data/threads.repository.ts';
+import { bumpThreadVersions, findThreads } from '../data/threads.repository.ts';
 import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
 import { NotFoundError } from './errors.ts';
@@ -40,6 +40,10 @@ export function newMessage(thread: Thread, fields: Omit<Message, 'id' | 'tenant_
 
 /** Inserts a message and raises its thread's and chat's versions, in the caller's transaction. */
 export async function appendMessage(trx: Db, message: Message, now: string): Promise<void> {
+  // Checked again under lock: a delete may have hidden the thread since it was read, and a
+  // large chat's rows wait for their erasure after the chat is hidden.
+  const [thread] = await findThreads(trx, message.tenant_id, [message.thread_id], true);
+  if (!thread || thread.deleted_at !== null) throw new NotFoundError('THREAD', message.thread_id);
   await insertMessage(trx, message);
   await bumpThreadVersions(trx, [message.thread_id], now);
   await bumpChatVersions(trx, [message.chat_id], now);
