@@ -50,19 +50,13 @@ export async function countLiveMessagesByChat(db: Db, chatIds: readonly string[]
   return new Map(rows.map((r) => [r.key, Number(r.n)]));
 }
 
-export async function countMessagesOfChat(db: Db, chatId: string): Promise<number> {
+/** The chat's message count, or `limit` + 1 when it holds more (reads at most that many index entries). */
+export async function countMessagesOfChatUpTo(db: Db, chatId: string, limit: number): Promise<number> {
   const row = await db
-    .selectFrom('messages')
+    .selectFrom((eb) => eb.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(limit + 1).as('m'))
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('chat_id', '=', chatId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/** True when the chat holds more than `n` messages (reads at most n + 1 index entries). */
-export async function chatHasMoreMessagesThan(db: Db, chatId: string, n: number): Promise<boolean> {
-  const row = await db.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(1).offset(n).executeTakeFirst();
-  return row !== undefined;
 }
 
 /**

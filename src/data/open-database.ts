@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogConfig, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { withStatementCache } from './statement-cache.ts';
 import type { Database } from './tables.ts';
 
 export type Db = Kysely<Database>;
@@ -41,14 +42,19 @@ function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
   handle.pragma('foreign_keys = ON');
   handle.pragma('secure_delete = ON');
   handle.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }), log: logTo(onQuery) });
+  // SQLite checkpoints inside the commit that crosses this many WAL pages, on the event
+  // loop. At the default 1000 pages that commit took over 100 ms during a large erasure;
+  // smaller, more frequent checkpoints keep each one short (bench/RESULTS.md, target 2).
+  handle.pragma('wal_autocheckpoint = 250');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }), log: logTo(onQuery) });
   return {
     db,
     engine: 'sqlite',
-    async flushErasure() {
-      // TRUNCATE empties the WAL file, so the frames that still held the old text are gone.
+    // TRUNCATE empties the WAL file, so the frames that still held the old text are gone.
+    // Deletes that commit close together share one checkpoint: it costs several fsyncs.
+    flushErasure: shared(async () => {
       await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
-    },
+    }),
     close: once(() => db.destroy()),
   };
 }
@@ -63,6 +69,25 @@ function openPostgres(url: string, onQuery?: QueryObserver): DataStore {
     // the space is reused; nothing to force here without stalling every writer. See README.
     async flushErasure() {},
     close: once(() => db.destroy()),
+  };
+}
+
+/**
+ * Every call is answered by a run of `work` that starts after the call: calls made before
+ * the next run starts share it, calls made during a run wait for the one after it.
+ */
+function shared(work: () => Promise<void>): () => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  let next: Promise<void> | undefined;
+  return () => {
+    next ??= last
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        last = work();
+        return last;
+      });
+    return next;
   };
 }
 

@@ -9,10 +9,10 @@ export class ChunkSizer {
   private size: number;
 
   constructor(
-    private readonly targetMs = 20,
+    private readonly targetMs = 10,
     private readonly min = 100,
-    private readonly max = 10_000,
-    first = 1000,
+    private readonly max = 4000,
+    first = 250,
   ) {
     this.size = first;
   }

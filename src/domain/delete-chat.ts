@@ -1,7 +1,7 @@
 import { deleteChatRow, findChats, markChatDeleted } from '../data/chats.repository.ts';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { insertErasureJob, setErasureTotal } from '../data/erasure.repository.ts';
-import { chatHasMoreMessagesThan, countChatMessagesStep, countMessagesOfChat } from '../data/messages.repository.ts';
+import { countChatMessagesStep, countMessagesOfChatUpTo } from '../data/messages.repository.ts';
 import type { Db } from '../data/open-database.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
 import { countThreadsOfChat, lockThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
@@ -96,9 +96,10 @@ async function hide(
     // A large chat vanishes from reads now and is erased by the queue in bounded chunks.
     // Its messages are counted after this transaction: counting a million rows here
     // would hold every other request (and the chat's disappearance) for as long.
-    const queued = await chatHasMoreMessagesThan(trx, id, ERASE_INLINE_LIMIT);
     // Cascaded rows are not in SQLite's change count, so they are counted first.
-    const deletedMessageCount = queued ? 0 : await countMessagesOfChat(trx, id);
+    const counted = await countMessagesOfChatUpTo(trx, id, ERASE_INLINE_LIMIT);
+    const queued = counted > ERASE_INLINE_LIMIT;
+    const deletedMessageCount = queued ? 0 : counted;
     const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
     const facts: AuditFacts = {
       action: 'chat.delete',

@@ -66,7 +66,7 @@ it('deleteChat of a large chat answers the exact count, records it in the audit 
   const db = t.app.deps.store.db;
   const audit = await db.selectFrom('audit_log').select('details').where('target_id', '=', chat.chatId).execute();
   expect(audit).toHaveLength(1);
-  expect(JSON.parse(audit[0]!.details)).toMatchObject({ deletedMessageCount: chat.total, erasure: 'queued' });
+  expect(JSON.parse(audit[0]!.details ?? '{}')).toMatchObject({ deletedMessageCount: chat.total, erasure: 'queued' });
   const job = await waitUntil(
     () => db.selectFrom('erasure_jobs').selectAll().where('target_id', '=', chat.chatId).executeTakeFirstOrThrow(),
     (j) => j.finished_at !== null,
