@@ -74,7 +74,9 @@ function openPostgres(url: string, onQuery?: QueryObserver): DataStore {
 
 /**
  * Every call is answered by a run of `work` that starts after the call: calls made before
- * the next run starts share it, calls made during a run wait for the one after it.
+ * the next run starts share it, calls made during a run wait for the one after it. A run
+ * starts no earlier than the next turn of the event loop, so the requests in progress
+ * (their statements queued on the one connection) finish and join it.
  */
 function shared(work: () => Promise<void>): () => Promise<void> {
   let last: Promise<void> = Promise.resolve();
@@ -82,6 +84,7 @@ function shared(work: () => Promise<void>): () => Promise<void> {
   return () => {
     next ??= last
       .catch(() => undefined)
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
       .then(() => {
         next = undefined;
         last = work();

@@ -44,14 +44,18 @@ export async function deleteChat(
   // Taken now and held, so the queue cannot start erasing what is still to be counted.
   const jobId = newId();
   deps.erasure.hold(jobId);
+  let queued = false;
   try {
     const hidden = await hide(deps, scope, { ...input, id }, now, jobId);
+    queued = hidden.queued;
     const result = hidden.queued ? await countHidden(deps, scope, hidden, jobId) : hidden.result;
     announce(deps, result, hidden.ended);
     if (!hidden.queued) await deps.store.flushErasure();
     return result;
   } finally {
     deps.erasure.release(jobId);
+    // Also when counting failed: the queue then records the audit entry itself.
+    if (queued) deps.erasure.kick();
   }
 }
 

@@ -79,7 +79,6 @@ export class Eraser {
 
   release(jobId: string): void {
     this.held.delete(jobId);
-    this.kick();
   }
 
   /**
