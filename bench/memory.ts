@@ -1,24 +1,24 @@
-// Target 5, where the memory goes: the server's RSS as shipped (TypeScript run through
-// tsx, as bin/chat-gateway.js does) against the very same code precompiled with esbuild
-// and run by plain node, idle and after a 10 s query load (16 connections).
+// Target 5, where the memory goes: the server's RSS as shipped (the esbuild bundle run by
+// node with the serve script's flags, as `npm start` does) against the very same code run
+// from TypeScript through tsx (as `npm run dev` and bin/chat-gateway.js do), idle and
+// after a 10 s query load (16 connections).
 //
 //   npx tsx bench/memory.ts [--duration 10]
 //
 // Not a target by itself: it tells how much of the RSS the runtime compiler costs, and
 // (heap after a forced full GC, --expose-gc) whether the growth under load is retained
 // memory or garbage not yet collected.
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startServer } from './lib/child.ts';
 import { createBenchDatabase, finishLoad, insertChats, openForLoad } from './lib/seed.ts';
-import { BENCH_KEY, HttpClient, ROOT, fmt, heading, intArg, mb, reportLoad, table, tempDir } from './lib/util.ts';
+import { BENCH_KEY, HttpClient, fmt, heading, intArg, mb, reportLoad, table, tempDir } from './lib/util.ts';
 
 const DURATION = intArg('duration', 10);
 const QUERY = `{ flows(first: 5) { edges { node { id name chats(first: 20) { edges { node { id title messageCount } } } } } } }`;
 
-async function measure(label: string, db: string, compiled?: string) {
-  const server = await startServer('ours', { db, compiled, nodeFlags: ['--expose-gc'] });
+async function measure(label: string, db: string, tsx: boolean) {
+  const server = await startServer('ours', { db, tsx, nodeFlags: ['--expose-gc'] });
   const client = new HttpClient(server.url);
   await client.gql(QUERY);
   const idle = await server.memory();
@@ -37,19 +37,15 @@ async function measure(label: string, db: string, compiled?: string) {
 
 async function main() {
   const dir = tempDir('memory');
-  heading('Target 5: server RSS, as shipped (tsx) vs precompiled');
+  heading('Target 5: server RSS, as shipped (bundle) vs through tsx');
   const b = await createBenchDatabase(join(dir, 'bench.db'));
   const load = openForLoad(b.path);
   insertChats(load, b, { first: 1, count: 1000, perChat: 10, firstMessage: 1 });
   finishLoad(load);
-  const compiled = join(dir, 'ours-server.mjs');
-  execFileSync(
-    join(ROOT, 'node_modules', '.bin', 'esbuild'),
-    [join(ROOT, 'bench', 'lib', 'ours-server.ts'), '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${compiled}`, '--log-level=warning'],
-    { cwd: ROOT },
-  );
-  // The bundle imports packages by name: resolve them from the repository.
-  const runs = [await measure('as shipped: TypeScript through tsx', b.path), await measure('precompiled (esbuild bundle of src/), plain node', b.path, await placeBundle(compiled))];
+  const runs = [
+    await measure('TypeScript through tsx (npm run dev, bin/chat-gateway.js)', b.path, true),
+    await measure('as shipped: the esbuild bundle, node with the serve flags (npm start)', b.path, false),
+  ];
   console.log('');
   table([
     ['server', 'RSS idle', 'heap idle', `RSS after ${DURATION} s of load`, 'heap after', 'heap after a full GC', 'req/s', 'target < 200 MB'],
@@ -65,15 +61,6 @@ async function main() {
     ]),
   ]);
   if (runs.some((r) => r.errors > 0)) console.log('WARNING: some requests failed');
-}
-
-/** A bundle must sit where `node_modules` resolves: next to bench/lib. */
-async function placeBundle(file: string): Promise<string> {
-  const { copyFileSync, rmSync } = await import('node:fs');
-  const target = join(ROOT, 'bench', 'lib', `.ours-server.compiled.${process.pid}.mjs`);
-  copyFileSync(file, target);
-  process.once('exit', () => rmSync(target, { force: true }));
-  return target;
 }
 
 reportLoad('start');

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { shippedNodeFlags, shippedServer } from './shipped.ts';
 import { ROOT } from './util.ts';
 
 export interface LoopStats {
@@ -49,19 +50,21 @@ export interface ChildOptions {
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeFlags?: string[];
   env?: Record<string, string>;
-  /** Run this precompiled .mjs instead of the TypeScript source under tsx (bench/memory.ts). */
-  compiled?: string;
+  /** Ours: run the TypeScript sources under tsx instead of the shipped bundle (bench/memory.ts compares). */
+  tsx?: boolean;
 }
 
 /** `kind`: 'ours' (createApp + listen) or 'raw' (node:http + better-sqlite3 baseline). */
 export async function startServer(kind: 'ours' | 'raw', options: ChildOptions): Promise<ServerChild> {
-  const script = options.compiled ?? join(ROOT, 'bench', 'lib', kind === 'ours' ? 'ours-server.ts' : 'raw-server.ts');
+  // Ours runs as shipped (bundled, with the serve script's node flags) unless asked for tsx.
+  const shipped = kind === 'ours' && !options.tsx;
+  const script = shipped ? shippedServer() : join(ROOT, 'bench', 'lib', kind === 'ours' ? 'ours-server.ts' : 'raw-server.ts');
   // The server's own output (request logs at the default level) goes to a file beside
   // its database: written as in production, without flooding the figures.
   const log = openSync(`${options.db}.${kind}.log`, 'a');
   const child: ChildProcess = fork(script, [], {
     cwd: ROOT,
-    execArgv: [...(options.compiled ? [] : ['--import', 'tsx']), ...(options.nodeFlags ?? [])],
+    execArgv: [...(shipped ? shippedNodeFlags() : ['--import', 'tsx']), ...(options.nodeFlags ?? [])],
     env: {
       ...process.env,
       ...options.env,
