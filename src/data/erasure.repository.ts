@@ -77,13 +77,29 @@ export async function deleteChatStreamEventsChunk(db: Db, chatId: string, limit:
 /**
  * The selection's rows, up to the last id it matched when the delete was asked for.
  * Answers the thread and chat of each erased row, whose versions the erasure bumps.
+ * `size` is rows, or with feedbackTypes threads: a rated message's prompt is found
+ * through it, so each chunk takes whole threads, the prompts with the rated rows.
  */
-export async function deleteSelectionChunk(db: Db, s: MessageSelection, upToId: string, limit: number) {
-  return db
-    .deleteFrom('messages')
-    .where('id', 'in', (eb) =>
-      eb.selectFrom('messages').select('messages.id').where(selectionPredicate(s)).where('messages.id', '<=', upToId).limit(limit),
-    )
-    .returning(['thread_id', 'chat_id'])
+export async function deleteSelectionChunk(db: Db, s: MessageSelection, upToId: string, size: number) {
+  const erased = ['thread_id', 'chat_id'] as const;
+  if (s.feedbackTypes === undefined) {
+    return db
+      .deleteFrom('messages')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('messages').select('messages.id').where(selectionPredicate(s)).where('messages.id', '<=', upToId).limit(size),
+      )
+      .returning(erased)
+      .execute();
+  }
+  const threads = await db
+    .selectFrom('messages')
+    .select('messages.thread_id')
+    .distinct()
+    .where(selectionPredicate({ ...s, upToId }))
+    .where('messages.feedback', 'in', s.feedbackTypes)
+    .limit(size)
     .execute();
+  if (threads.length === 0) return [];
+  const threadIds = threads.map((t) => t.thread_id);
+  return db.deleteFrom('messages').where(selectionPredicate({ ...s, upToId, threadIds })).returning(erased).execute();
 }

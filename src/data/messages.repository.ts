@@ -98,9 +98,15 @@ export interface MessageSelection {
   endDate?: string;
 }
 
+/** Narrows a selection to one erasure chunk: rows up to an id, in some threads only. */
+export interface ChunkBounds {
+  upToId?: string;
+  threadIds?: readonly string[];
+}
+
 type MessagesEb = ExpressionBuilder<Database, 'messages'>;
 
-function matchesFields(eb: MessagesEb, s: MessageSelection, table: 'messages' | 'r'): Expression<SqlBool> {
+function matchesFields(eb: MessagesEb, s: MessageSelection & ChunkBounds, table: 'messages' | 'r'): Expression<SqlBool> {
   const col = (name: string) => sql.ref(`${table}.${name}`);
   const conds: Expression<SqlBool>[] = [sql<SqlBool>`${col('flow_id')} = ${s.flowId}`];
   if (s.chatId !== undefined) conds.push(sql<SqlBool>`${col('chat_id')} = ${s.chatId}`);
@@ -110,6 +116,8 @@ function matchesFields(eb: MessagesEb, s: MessageSelection, table: 'messages' | 
   if (s.chatTypes !== undefined) conds.push(sql<SqlBool>`${col('chat_type')} in (${sql.join(s.chatTypes)})`);
   if (s.startDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} >= ${s.startDate}`);
   if (s.endDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} <= ${s.endDate}`);
+  if (s.upToId !== undefined) conds.push(sql<SqlBool>`${col('id')} <= ${s.upToId}`);
+  if (s.threadIds !== undefined) conds.push(sql<SqlBool>`${col('thread_id')} in (${sql.join(s.threadIds)})`);
   // Messages of soft-deleted threads are invisible and stay restorable. Written as NOT IN
   // the flow's few soft-deleted threads (found by index, once per statement) so that the
   // planner never drives the search from the flow's threads: the filter index leads.
@@ -124,7 +132,7 @@ function matchesFields(eb: MessagesEb, s: MessageSelection, table: 'messages' | 
  * messages and, as Flowise does, the USER message that prompted each one: the latest
  * USER message before it in the same thread.
  */
-export function selectionPredicate(s: MessageSelection) {
+export function selectionPredicate(s: MessageSelection & ChunkBounds) {
   return (eb: MessagesEb): Expression<SqlBool> => {
     if (s.feedbackTypes === undefined) return matchesFields(eb, s, 'messages');
     const types = sql.join(s.feedbackTypes);

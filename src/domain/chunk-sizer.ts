@@ -8,12 +8,11 @@ import { performance } from 'node:perf_hooks';
 export class ChunkSizer {
   private size: number;
 
-  constructor(
-    private readonly targetMs = 10,
-    private readonly min = 100,
-    private readonly max = 4000,
-    first = 250,
-  ) {
+  private readonly targetMs = 15;
+  private readonly max = 4000;
+
+  /** `first`: the size of the first chunk, in its unit (rows, or threads). */
+  constructor(first = 250) {
     this.size = first;
   }
 
@@ -27,11 +26,11 @@ export class ChunkSizer {
     const started = performance.now();
     const done = await chunk(asked);
     const ms = performance.now() - started;
-    // A short last chunk says little about the cost of a full one.
-    if (done === asked && done > 0) {
-      const fits = (this.targetMs / ms) * done;
+    if (done > 0) {
+      // The size is in the chunk's own unit (rows, or threads), so it scales by time alone.
+      const fits = (this.targetMs / ms) * asked;
       // Half-way towards what fits, so one slow fsync does not swing the size.
-      this.size = Math.round(Math.min(this.max, Math.max(this.min, (this.size + fits) / 2)));
+      this.size = Math.round(Math.min(this.max, Math.max(1, (this.size + fits) / 2)));
     }
     return done;
   }

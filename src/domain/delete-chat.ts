@@ -183,7 +183,7 @@ async function countGently(db: Db, chatId: string): Promise<number> {
 }
 
 /** Rows one counting step reads (a few milliseconds of index walk). */
-const COUNT_STEP = 50_000;
+const COUNT_STEP = 20_000;
 
 function announce(deps: Deps, result: DeleteChatResult, ended: EndedStream[]): void {
   endStreams(deps, ended, result.deletedAt);

@@ -49,9 +49,8 @@ export async function deleteMessages(
     const erasedEventCount = hardDelete ? await deleteTokenEventsOfSelection(trx, selection) : 0;
     // A large selection is erased by the queue in bounded chunks, up to an id taken now:
     // ids grow with time, so messages posted meanwhile are never swept up. The queue bumps
-    // the versions of the threads and chats as it goes. With feedbackTypes the prompts are
-    // found through the rated rows, so it stays one statement.
-    const large = selection.feedbackTypes === undefined && (await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT));
+    // the versions of the threads and chats as it goes.
+    const large = await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT);
     const job = large ? { id: newId(), upToId: newId() } : undefined;
     let chatIds: string[] = [];
     let affected = 0;

@@ -135,15 +135,14 @@ export class Eraser {
    */
   private async erase(job: ErasureJobRow): Promise<number | undefined> {
     const db = this.store.db;
-    const sizer = new ChunkSizer();
     let messages = job.done;
     // Progress (done/total) counts messages; the chat's cached events go uncounted.
-    const chunked = async (step: (trx: Db, rows: number) => Promise<number>, counts = true): Promise<boolean> => {
+    const chunked = async (sizer: ChunkSizer, step: (trx: Db, size: number) => Promise<number>, counts = true): Promise<boolean> => {
       for (;;) {
         if (this.stopped) return false;
-        const erased = await sizer.time((rows) =>
+        const erased = await sizer.time((size) =>
           db.transaction().execute(async (trx) => {
-            const n = await step(trx, rows);
+            const n = await step(trx, size);
             if (n > 0 && counts) await addErasureProgress(trx, job.id, n);
             return n;
           }),
@@ -154,8 +153,9 @@ export class Eraser {
       }
     };
     if (job.kind === 'chat') {
-      if (!(await chunked((trx, rows) => deleteChatMessagesChunk(trx, job.target_id, rows)))) return undefined;
-      if (!(await chunked((trx, rows) => deleteChatStreamEventsChunk(trx, job.target_id, rows), false))) return undefined;
+      const sizer = new ChunkSizer();
+      if (!(await chunked(sizer, (trx, rows) => deleteChatMessagesChunk(trx, job.target_id, rows)))) return undefined;
+      if (!(await chunked(sizer, (trx, rows) => deleteChatStreamEventsChunk(trx, job.target_id, rows), false))) return undefined;
       await db.transaction().execute(async (trx) => {
         await deleteChatRow(trx, job.target_id);
         await this.recordPendingAudit(trx, job.id, messages);
@@ -165,8 +165,8 @@ export class Eraser {
       return messages;
     }
     const { selection, upToId } = JSON.parse(job.selection ?? '{}') as QueuedSelection;
-    const erasedSelection = async (trx: Db, rows: number) => {
-      const erased = await deleteSelectionChunk(trx, selection, upToId, rows);
+    const erasedSelection = async (trx: Db, size: number) => {
+      const erased = await deleteSelectionChunk(trx, selection, upToId, size);
       // Versions change chunk by chunk, as the rows go, so no reader keeps a stale one.
       const now = isoNow(this.clock);
       await bumpThreadVersions(trx, [...new Set(erased.map((r) => r.thread_id))], now);
@@ -175,7 +175,9 @@ export class Eraser {
       this.touch(job.id, chats);
       return erased.length;
     };
-    if (!(await chunked(erasedSelection))) return undefined;
+    // Feedback selections go a few whole threads at a time (erasure.repository.ts).
+    const sizer = new ChunkSizer(selection.feedbackTypes === undefined ? 250 : 10);
+    if (!(await chunked(sizer, erasedSelection))) return undefined;
     await finishErasureJob(db, job.id, isoNow(this.clock));
     return messages;
   }
