@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogConfig, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { withStatementCache } from './statement-cache.ts';
 import type { Database } from './tables.ts';
 
@@ -42,11 +43,16 @@ function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
   handle.pragma('foreign_keys = ON');
   handle.pragma('secure_delete = ON');
   handle.pragma('busy_timeout = 5000');
-  // SQLite checkpoints inside the commit that crosses this many WAL pages, on the event
-  // loop. At the default 1000 pages that commit took over 100 ms during a large erasure;
-  // smaller, more frequent checkpoints keep each one short (bench/RESULTS.md, target 2).
-  handle.pragma('wal_autocheckpoint = 250');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }), log: logTo(onQuery) });
+  let checkpointer: Checkpointer | undefined;
+  if (path !== ':memory:') {
+    // Routine checkpoints run in a worker thread, not inside this connection's commits.
+    handle.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(path, (error) => {
+      console.error('the WAL checkpoint worker failed; checkpointing on the main thread again', error);
+      if (handle.open) handle.pragma('wal_autocheckpoint = 1000');
+    });
+  }
   return {
     db,
     engine: 'sqlite',
@@ -55,7 +61,10 @@ function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
     flushErasure: shared(async () => {
       await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
     }),
-    close: once(() => db.destroy()),
+    close: once(async () => {
+      await checkpointer?.close();
+      await db.destroy();
+    }),
   };
 }
 

@@ -62,7 +62,10 @@ function expectedErased(rows: MessageRow[]): Set<string> {
     ordered.forEach((r, i) => {
       if (r.feedback !== 'THUMBS_DOWN') return;
       erased.add(r.id);
-      const prompt = ordered.slice(0, i).findLast((p) => p.role === 'USER');
+      const prompt = ordered
+        .slice(0, i)
+        .reverse()
+        .find((p) => p.role === 'USER');
       if (prompt) erased.add(prompt.id);
     });
   }
