@@ -15,6 +15,11 @@ export interface DataStore {
   engine: 'sqlite' | 'postgres';
   /** Makes erased content unreadable in the files (SQLite copies pages into its WAL). */
   flushErasure(): Promise<void>;
+  /**
+   * Lets the engine's log start over rather than grow, without blocking (SQLite: copies
+   * the WAL into the database from the checkpoint worker). For long runs of writes.
+   */
+  settleLog(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,8 +64,16 @@ function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
     // TRUNCATE empties the WAL file, so the frames that still held the old text are gone.
     // Deletes that commit close together share one checkpoint: it costs several fsyncs.
     flushErasure: shared(async () => {
-      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+      const paused = await checkpointer?.catchUp();
+      try {
+        await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+      } finally {
+        if (paused) checkpointer?.resume();
+      }
     }),
+    async settleLog() {
+      if (await checkpointer?.catchUp()) checkpointer?.resume();
+    },
     close: once(async () => {
       await checkpointer?.close();
       await db.destroy();
@@ -77,6 +90,7 @@ function openPostgres(url: string, onQuery?: QueryObserver): DataStore {
     // Deleted tuples stay in PostgreSQL's heap pages until (auto)VACUUM reclaims them and
     // the space is reused; nothing to force here without stalling every writer. See README.
     async flushErasure() {},
+    async settleLog() {},
     close: once(() => db.destroy()),
   };
 }

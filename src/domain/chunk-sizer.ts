@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 export class ChunkSizer {
   private size: number;
 
-  private readonly targetMs = 15;
+  private readonly targetMs = 10;
   private readonly max = 4000;
 
   /** `first`: the size of the first chunk, in its unit (rows, or threads). */
