@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEMO_KEYS, seedDemo } from '../../seeds/demo.ts';
 import { createApp } from '../app.ts';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { type Config, ConfigError, loadConfig } from '../config/config.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { type DataStore, openDatabase } from '../data/open-database.ts';
 import { createApiKey, parsePermissions, revokeApiKeys, rotateApiKey } from '../domain/api-keys.ts';
@@ -11,33 +11,11 @@ import { ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
 import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
 import { listen } from '../server.ts';
+import { commandHelp, overview } from './help.ts';
 import { progressBar } from './progress.ts';
 
-const HELP = `chat-gateway: a GraphQL gateway over chat data whose core job is deleting it
-
-Usage: chat-gateway <command> [options]
-
-Commands:
-  serve [--demo]                          serve GraphQL (and GraphiQL) at http://HOST:PORT/graphql;
-                                          --demo loads the demo data into an empty database
-  migrate                                 bring the database schema up to date
-  seed                                    load the deterministic demo data into an empty database
-  create-key --tenant NAME [--name KEY] [--scopes read,write,delete]
-                                          create an API key (and the tenant if new); the key
-                                          is printed once, alone on the last line
-  rotate-key --tenant NAME --name KEY     replace that key with a new one (same permissions);
-                                          the old one stops working at once
-  revoke-key --tenant NAME --name KEY     revoke every active key of that name
-  purge                                   erase soft-deleted threads whose restore window has passed
-  doctor                                  check the database (integrity, foreign keys, erasure backlog)
-  help                                    show this help
-
-Configuration (environment): PORT (4000), HOST (127.0.0.1), DATABASE_URL (data/chat-gateway.db,
-or :memory:), THREAD_RESTORE_DAYS (30), STREAM_TOKEN_INTERVAL_MS (50), PURGE_INTERVAL_MS (60000),
-LOG_LEVEL (info).`;
-
-async function withStore<T>(work: (store: DataStore) => Promise<T>): Promise<T> {
-  const store = openDatabase(loadConfig().databaseUrl);
+async function withStore<T>(config: Config, work: (store: DataStore) => Promise<T>): Promise<T> {
+  const store = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(store.db);
     return await work(store);
@@ -51,8 +29,7 @@ function printDemoKeys(): void {
   for (const demo of Object.values(DEMO_KEYS)) console.log(`  ${demo.tenant.padEnd(7)} ${demo.key}`);
 }
 
-async function serve(demo: boolean): Promise<void> {
-  const config = loadConfig();
+async function serve(config: Config, demo: boolean): Promise<void> {
   const app = await createApp(config, { demoKey: demo ? DEMO_KEYS.acme.key : undefined });
   if (demo && (await seedDemo(app.deps.store.db))) console.log('Loaded the demo data into the empty database.');
   // A stray rejection must not take every client down with the process: log it, serve on.
@@ -86,23 +63,28 @@ async function main(argv: string[]): Promise<void> {
       tenant: { type: 'string' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const command = positionals[0] ?? 'help';
-  if (values.help || command === 'help') {
-    console.log(HELP);
-    return;
+  if (command === 'help') {
+    const topic = positionals[1];
+    if (topic === undefined) return void console.log(overview());
+    return void console.log(commandHelp(topic) ?? unknownCommand(topic));
   }
+  if (values.help) return void console.log(commandHelp(command) ?? unknownCommand(command));
+  if (!commandHelp(command)) unknownCommand(command);
+  const config = loadConfig(process.env, values.config ?? (process.env.CONFIG_FILE || undefined));
   switch (command) {
     case 'serve':
-      return serve(values.demo);
+      return serve(config, values.demo);
     case 'migrate':
-      return withStore(async () => {
-        console.log(`database ${loadConfig().databaseUrl} is at the latest schema`);
+      return withStore(config, async () => {
+        console.log(`database ${config.databaseUrl} is at the latest schema`);
       });
     case 'seed':
-      return withStore(async (store) => {
+      return withStore(config, async (store) => {
         const bar = progressBar('seeding');
         const loaded = await seedDemo(store.db, (done, total) => bar.update(done, total));
         if (loaded) bar.finish(1, 1);
@@ -112,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
     case 'create-key': {
       const tenant = required(values.tenant, 'create-key needs --tenant NAME');
       const permissions = values.scopes === undefined ? undefined : parsePermissions(values.scopes);
-      return withStore(async (store) => {
+      return withStore(config, async (store) => {
         const name = values.name?.trim() || `${tenant}-key`;
         const created = await createApiKey(store.db, { tenant, name, permissions }, isoNow(systemClock));
         console.log(`Created API key "${created.name}" (${created.permissions.join(', ')}) for tenant "${tenant}". It is shown only this once:`);
@@ -122,7 +104,7 @@ async function main(argv: string[]): Promise<void> {
     case 'rotate-key': {
       const tenant = required(values.tenant, 'rotate-key needs --tenant NAME');
       const name = required(values.name, 'rotate-key needs --name KEY');
-      return withStore(async (store) => {
+      return withStore(config, async (store) => {
         const created = await rotateApiKey(store.db, { tenant, name }, isoNow(systemClock));
         console.log(`Rotated API key "${name}" of tenant "${tenant}": the old key no longer works. The new key is shown only this once:`);
         console.log(created.key);
@@ -131,14 +113,14 @@ async function main(argv: string[]): Promise<void> {
     case 'revoke-key': {
       const tenant = required(values.tenant, 'revoke-key needs --tenant NAME');
       const name = required(values.name, 'revoke-key needs --name KEY');
-      return withStore(async (store) => {
+      return withStore(config, async (store) => {
         const revoked = await revokeApiKeys(store.db, { tenant, name }, isoNow(systemClock));
         if (revoked === 0) throw new UsageError(`tenant "${tenant}" has no active key named "${name}"`);
         console.log(`Revoked ${revoked} key(s) named "${name}" of tenant "${tenant}".`);
       });
     }
     case 'doctor':
-      return withStore(async (store) => {
+      return withStore(config, async (store) => {
         const report = await diagnose(store);
         console.log(`integrity: ${report.integrity.length === 0 ? 'ok' : report.integrity.join('; ')}`);
         console.log(`foreign keys: ${report.foreignKeys.length === 0 ? 'ok' : report.foreignKeys.join('; ')}`);
@@ -146,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
         if (!report.healthy) process.exitCode = 1;
       });
     case 'purge':
-      return withStore(async (store) => {
+      return withStore(config, async (store) => {
         const deps = { store, clock: systemClock, deletions: ignoreDeletions };
         const total = await countPurgeable(deps);
         const bar = progressBar('purging');
@@ -154,12 +136,14 @@ async function main(argv: string[]): Promise<void> {
         bar.finish(purged, Math.max(total, purged));
         console.log(`Purged ${purged} expired soft-deleted thread(s).`);
       });
-    default:
-      throw new UsageError(`unknown command "${command}"; see chat-gateway help`);
   }
 }
 
 class UsageError extends Error {}
+
+function unknownCommand(name: string): never {
+  throw new UsageError(`unknown command "${name}"; see chat-gateway help`);
+}
 
 function required(value: string | undefined, message: string): string {
   const trimmed = value?.trim();

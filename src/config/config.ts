@@ -1,4 +1,7 @@
-/** Everything the process reads from its environment (DESIGN.md "Configuration"). */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Everything the process reads from its environment or config file (DESIGN.md "Configuration"). */
 export interface Config {
   port: number;
   host: string;
@@ -17,7 +20,7 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
-/** What one request may ask for; every value has an environment variable (README "Security"). */
+/** What one request may ask for; every value has a setting (README "Security"). */
 export interface Limits {
   maxDepth: number;
   maxAliases: number;
@@ -35,61 +38,125 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+// Environment values are strings; a config file's may be JSON numbers and booleans too.
+// An empty string is the same as unset, so `PORT= npm start` means the default.
+const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 
-function number(env: NodeJS.ProcessEnv, name: string, fallback: number, check: (n: number) => boolean, rule: string) {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || !check(n)) throw new ConfigError(`${name}=${raw} is invalid: it must be ${rule}`);
-  return n;
+function numberSetting(fallback: number, rule: string, ok: (n: number) => boolean) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' && v !== '' ? Number(v) : unsetIfEmpty(v)),
+    z.number({ invalid_type_error: rule }).refine((n) => Number.isFinite(n) && ok(n), rule).default(fallback),
+  );
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const databaseUrl = env.DATABASE_URL || 'data/chat-gateway.db';
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
-    throw new ConfigError(`LOG_LEVEL=${logLevel} is invalid: it must be one of debug, info, warn, error`);
-  const redisUrl = env.REDIS_URL || undefined;
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
-    throw new ConfigError(`REDIS_URL=${redisUrl} is invalid: it must be a redis:// or rediss:// URL`);
-  if (env.LLM_BASE_URL) throw new ConfigError('LLM_BASE_URL is not supported yet: leave it unset for the built-in generator');
-  return {
-    port: number(env, 'PORT', 4000, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number 0-65535'),
-    host: env.HOST || '127.0.0.1',
-    databaseUrl,
-    redisUrl,
-    liveConnectionTtlMs: number(env, 'LIVE_CONNECTION_TTL_MS', 15_000, (n) => n >= 300, 'a number of milliseconds ≥ 300'),
-    restoreWindowMs: number(env, 'THREAD_RESTORE_DAYS', 30, (n) => n > 0, 'a positive number of days') * DAY_MS,
-    tokenIntervalMs: number(env, 'STREAM_TOKEN_INTERVAL_MS', 50, (n) => n >= 0, 'a number of milliseconds ≥ 0'),
-    idempotencyTtlMs: number(env, 'IDEMPOTENCY_TTL_HOURS', 24, (n) => n > 0, 'a positive number of hours') * 3_600_000,
-    purgeIntervalMs: number(env, 'PURGE_INTERVAL_MS', 60_000, (n) => n >= 1000, 'a number of milliseconds ≥ 1000'),
-    llmBaseUrl: undefined,
-    limits: loadLimits(env),
-    logLevel: logLevel as Config['logLevel'],
-  };
+function flagSetting(fallback: boolean) {
+  const words: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
+  return z.preprocess(
+    (v) => (typeof v === 'string' && v in words ? words[v] : unsetIfEmpty(v)),
+    z.boolean({ invalid_type_error: 'true or false' }).default(fallback),
+  );
+}
+
+function textSetting(rule = 'a string') {
+  return z.preprocess(unsetIfEmpty, z.string({ invalid_type_error: rule }).optional());
 }
 
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+const POSITIVE_INT = 'a positive integer';
 
-function flagOf(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(`${name}=${raw} is invalid: it must be true or false`);
+/** Every setting by its environment variable name, with its default and its rule. */
+const settings = z
+  .object({
+    PORT: numberSetting(4000, 'a port number 0-65535', (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
+    HOST: textSetting(),
+    DATABASE_URL: textSetting(),
+    REDIS_URL: z.preprocess(unsetIfEmpty, z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional()),
+    LIVE_CONNECTION_TTL_MS: numberSetting(15_000, 'a number of milliseconds ≥ 300', (n) => n >= 300),
+    THREAD_RESTORE_DAYS: numberSetting(30, 'a positive number of days', (n) => n > 0),
+    STREAM_TOKEN_INTERVAL_MS: numberSetting(50, 'a number of milliseconds ≥ 0', (n) => n >= 0),
+    IDEMPOTENCY_TTL_HOURS: numberSetting(24, 'a positive number of hours', (n) => n > 0),
+    PURGE_INTERVAL_MS: numberSetting(60_000, 'a number of milliseconds ≥ 1000', (n) => n >= 1000),
+    LLM_BASE_URL: z.preprocess(unsetIfEmpty, z.undefined({ invalid_type_error: 'unset: only the built-in generator is supported yet' })),
+    LOG_LEVEL: z.preprocess(
+      unsetIfEmpty,
+      z.enum(['debug', 'info', 'warn', 'error'], { errorMap: () => ({ message: 'one of debug, info, warn, error' }) }).default('info'),
+    ),
+    GRAPHQL_MAX_DEPTH: numberSetting(12, POSITIVE_INT, positiveInt),
+    GRAPHQL_MAX_ALIASES: numberSetting(30, POSITIVE_INT, positiveInt),
+    GRAPHQL_MAX_DIRECTIVES: numberSetting(50, POSITIVE_INT, positiveInt),
+    GRAPHQL_MAX_TOKENS: numberSetting(5000, POSITIVE_INT, positiveInt),
+    // graphql-armor's cost grows with depth, not list sizes: chat > threads > messages is ~210k.
+    GRAPHQL_MAX_COST: numberSetting(500_000, POSITIVE_INT, positiveInt),
+    REQUEST_BODY_LIMIT_BYTES: numberSetting(2 * 1024 * 1024, 'a positive number of bytes', positiveInt),
+    GRAPHQL_INTROSPECTION: flagSetting(true),
+    RATE_LIMIT_WRITES_PER_MINUTE: numberSetting(600, 'an integer ≥ 0', (n) => Number.isInteger(n) && n >= 0),
+  })
+  .strict();
+
+/** The names of every setting, for help texts and the config file's checks. */
+export const SETTING_NAMES = Object.keys(settings.shape) as ReadonlyArray<keyof typeof settings.shape>;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Reads the settings from the environment and, when given, a JSON config file whose keys
+ * are the same names (`{"PORT": 4100}`); the environment wins over the file.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: string | undefined = env.CONFIG_FILE || undefined): Config {
+  const fromFile = file === undefined ? {} : readConfigFile(file);
+  const fromEnv = Object.fromEntries(SETTING_NAMES.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]));
+  const given: Record<string, unknown> = { ...fromFile, ...fromEnv };
+  const parsed = settings.safeParse(given);
+  if (!parsed.success) throw new ConfigError(describe(parsed.error.issues[0]!, given, file));
+  const s = parsed.data;
+  return {
+    port: s.PORT,
+    host: s.HOST ?? '127.0.0.1',
+    databaseUrl: s.DATABASE_URL ?? 'data/chat-gateway.db',
+    redisUrl: s.REDIS_URL,
+    liveConnectionTtlMs: s.LIVE_CONNECTION_TTL_MS,
+    restoreWindowMs: s.THREAD_RESTORE_DAYS * DAY_MS,
+    tokenIntervalMs: s.STREAM_TOKEN_INTERVAL_MS,
+    idempotencyTtlMs: s.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    purgeIntervalMs: s.PURGE_INTERVAL_MS,
+    llmBaseUrl: undefined,
+    logLevel: s.LOG_LEVEL,
+    limits: {
+      maxDepth: s.GRAPHQL_MAX_DEPTH,
+      maxAliases: s.GRAPHQL_MAX_ALIASES,
+      maxDirectives: s.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: s.GRAPHQL_MAX_TOKENS,
+      maxCost: s.GRAPHQL_MAX_COST,
+      maxBodyBytes: s.REQUEST_BODY_LIMIT_BYTES,
+      introspection: s.GRAPHQL_INTROSPECTION,
+      writesPerMinute: s.RATE_LIMIT_WRITES_PER_MINUTE,
+    },
+  };
 }
 
-export function loadLimits(env: NodeJS.ProcessEnv): Limits {
-  return {
-    maxDepth: number(env, 'GRAPHQL_MAX_DEPTH', 12, positiveInt, 'a positive integer'),
-    maxAliases: number(env, 'GRAPHQL_MAX_ALIASES', 30, positiveInt, 'a positive integer'),
-    maxDirectives: number(env, 'GRAPHQL_MAX_DIRECTIVES', 50, positiveInt, 'a positive integer'),
-    maxTokens: number(env, 'GRAPHQL_MAX_TOKENS', 5000, positiveInt, 'a positive integer'),
-    // graphql-armor's cost grows with depth, not list sizes: chat > threads > messages is ~210k.
-    maxCost: number(env, 'GRAPHQL_MAX_COST', 500_000, positiveInt, 'a positive integer'),
-    maxBodyBytes: number(env, 'REQUEST_BODY_LIMIT_BYTES', 2 * 1024 * 1024, positiveInt, 'a positive number of bytes'),
-    introspection: flagOf(env, 'GRAPHQL_INTROSPECTION', true),
-    writesPerMinute: number(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 600, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
-  };
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`config file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(`config file ${file} must hold one JSON object of settings, e.g. {"PORT": 4000}`);
+  return value as Record<string, unknown>;
+}
+
+/** One line naming the setting, its value and the rule it breaks. */
+function describe(issue: z.ZodIssue, given: Record<string, unknown>, file: string | undefined): string {
+  if (issue.code === 'unrecognized_keys')
+    return `config file ${file} has unknown setting ${issue.keys[0]}; the settings are ${SETTING_NAMES.join(', ')}`;
+  const name = String(issue.path[0]);
+  const raw = given[name];
+  return `${name}=${typeof raw === 'string' ? raw : JSON.stringify(raw)} is invalid: it must be ${issue.message}`;
 }

@@ -1,0 +1,117 @@
+// The texts of `chat-gateway help` and `chat-gateway <command> --help`.
+
+const DATABASE = 'DATABASE_URL (data/chat-gateway.db; a SQLite file, :memory: or a postgres:// URL)';
+
+interface CommandHelp {
+  usage: string;
+  summary: string;
+  details: string[];
+  /** The settings the command reads (environment or config file). */
+  settings: string[];
+}
+
+export const COMMANDS: Record<string, CommandHelp> = {
+  serve: {
+    usage: 'serve [--demo] [--config FILE]',
+    summary: 'serve GraphQL (and GraphiQL) at http://HOST:PORT/graphql',
+    details: [
+      '--demo  load the deterministic demo data into an empty database and prefill',
+      '        GraphiQL with the demo key and example operations',
+      'Also serves the seed REST routes (/api/v1/...), /healthz, /readyz and /metrics.',
+      'SIGTERM or SIGINT stops it gracefully: subscriptions end, streams are cancelled.',
+    ],
+    settings: [
+      'PORT (4000), HOST (127.0.0.1)',
+      DATABASE,
+      'REDIS_URL (unset: one process; set: live state shared by replicas), LIVE_CONNECTION_TTL_MS (15000)',
+      'THREAD_RESTORE_DAYS (30), PURGE_INTERVAL_MS (60000), STREAM_TOKEN_INTERVAL_MS (50), IDEMPOTENCY_TTL_HOURS (24)',
+      'GRAPHQL_MAX_DEPTH (12), GRAPHQL_MAX_ALIASES (30), GRAPHQL_MAX_DIRECTIVES (50), GRAPHQL_MAX_TOKENS (5000),',
+      'GRAPHQL_MAX_COST (500000), REQUEST_BODY_LIMIT_BYTES (2097152), GRAPHQL_INTROSPECTION (true),',
+      'RATE_LIMIT_WRITES_PER_MINUTE (600; 0 turns it off), LOG_LEVEL (info)',
+    ],
+  },
+  migrate: {
+    usage: 'migrate [--config FILE]',
+    summary: 'bring the database schema up to date (serve does it too, at start)',
+    details: [],
+    settings: [DATABASE],
+  },
+  seed: {
+    usage: 'seed [--config FILE]',
+    summary: 'load the deterministic demo data into an empty database and print the demo keys',
+    details: ['A database that already holds data is left as it is.'],
+    settings: [DATABASE],
+  },
+  'create-key': {
+    usage: 'create-key --tenant NAME [--name KEY] [--scopes read,write,delete] [--config FILE]',
+    summary: 'create an API key (and the tenant if new)',
+    details: [
+      '--tenant NAME   the tenant the key reads and writes',
+      '--name KEY      a name for the key (default: NAME-key), used by rotate-key and revoke-key',
+      '--scopes LIST   what the key may do: any of read, write, delete (default: all three)',
+      'The key is printed once, alone on the last line; only its hash is stored.',
+    ],
+    settings: [DATABASE],
+  },
+  'rotate-key': {
+    usage: 'rotate-key --tenant NAME --name KEY [--config FILE]',
+    summary: 'replace a key with a new one with the same permissions',
+    details: ['The old key stops working at once; the new one is printed once, on the last line.'],
+    settings: [DATABASE],
+  },
+  'revoke-key': {
+    usage: 'revoke-key --tenant NAME --name KEY [--config FILE]',
+    summary: 'revoke every active key of that name',
+    details: ['Fails (exit 1) when the tenant has no active key of that name.'],
+    settings: [DATABASE],
+  },
+  purge: {
+    usage: 'purge [--config FILE]',
+    summary: 'erase the soft-deleted threads whose restore window has passed',
+    details: ['The server does this on its own every PURGE_INTERVAL_MS; a progress bar shows on a terminal.'],
+    settings: [DATABASE],
+  },
+  doctor: {
+    usage: 'doctor [--config FILE]',
+    summary: 'check the database: integrity, foreign keys, erasures still queued',
+    details: ['Exits 1 when a check fails.'],
+    settings: [DATABASE],
+  },
+  help: {
+    usage: 'help [COMMAND]',
+    summary: 'show this help, or the help of one command',
+    details: [],
+    settings: [],
+  },
+};
+
+const CONFIG = `Settings come from the environment, or from a JSON config file named by --config FILE
+or CONFIG_FILE, whose keys are the same names ({"PORT": 4100, "LOG_LEVEL": "debug"}); the
+environment wins over the file. A bad value stops the command with one line naming it.`;
+
+export function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`);
+  return `chat-gateway: a GraphQL gateway over chat data whose core job is deleting it
+
+Usage: chat-gateway <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+"chat-gateway <command> --help" (or "chat-gateway help <command>") tells more about one.
+
+${CONFIG}
+Every setting, with its default:
+${COMMANDS.serve!.settings.map((s) => `  ${s}`).join('\n')}`;
+}
+
+export function commandHelp(name: string): string | undefined {
+  const c = COMMANDS[name];
+  if (!c) return undefined;
+  const sections = [`Usage: chat-gateway ${c.usage}`, '', c.summary];
+  if (c.details.length > 0) sections.push('', ...c.details);
+  if (c.settings.length > 0) sections.push('', 'Settings it reads:', ...c.settings.map((s) => `  ${s}`));
+  if (name !== 'help') sections.push('', '--config FILE  read settings from this JSON file too (or set CONFIG_FILE)');
+  return sections.join('\n');
+}
