@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type MessageSelection, selectionPredicate } from './messages.repository.ts';
+import { type MessageSelection, feedbackIdsInThreads, selectionPredicate, threadsWithRatedRows } from './messages.repository.ts';
 import type { Db } from './open-database.ts';
 import type { ErasureJobRow } from './tables.ts';
 
@@ -91,15 +91,8 @@ export async function deleteSelectionChunk(db: Db, s: MessageSelection, upToId: 
       .returning(erased)
       .execute();
   }
-  const threads = await db
-    .selectFrom('messages')
-    .select('messages.thread_id')
-    .distinct()
-    .where(selectionPredicate({ ...s, upToId }))
-    .where('messages.feedback', 'in', s.feedbackTypes)
-    .limit(size)
-    .execute();
-  if (threads.length === 0) return [];
-  const threadIds = threads.map((t) => t.thread_id);
-  return db.deleteFrom('messages').where(selectionPredicate({ ...s, upToId, threadIds })).returning(erased).execute();
+  const threadIds = await threadsWithRatedRows(db, { ...s, upToId }, size);
+  if (threadIds.length === 0) return [];
+  const ids = feedbackIdsInThreads({ ...s, upToId }, threadIds);
+  return db.deleteFrom('messages').where('id', 'in', sql<string>`(${ids})`).returning(erased).execute();
 }

@@ -98,15 +98,14 @@ export interface MessageSelection {
   endDate?: string;
 }
 
-/** Narrows a selection to one erasure chunk: rows up to an id, in some threads only. */
+/** Narrows a selection to one erasure chunk: rows up to the last id it matched when asked. */
 export interface ChunkBounds {
   upToId?: string;
-  threadIds?: readonly string[];
 }
 
 type MessagesEb = ExpressionBuilder<Database, 'messages'>;
 
-function matchesFields(eb: MessagesEb, s: MessageSelection & ChunkBounds, table: 'messages' | 'r'): Expression<SqlBool> {
+function matchesFields(s: MessageSelection & ChunkBounds, table: 'messages' | 'r'): Expression<SqlBool> {
   const col = (name: string) => sql.ref(`${table}.${name}`);
   const conds: Expression<SqlBool>[] = [sql<SqlBool>`${col('flow_id')} = ${s.flowId}`];
   if (s.chatId !== undefined) conds.push(sql<SqlBool>`${col('chat_id')} = ${s.chatId}`);
@@ -117,15 +116,19 @@ function matchesFields(eb: MessagesEb, s: MessageSelection & ChunkBounds, table:
   if (s.startDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} >= ${s.startDate}`);
   if (s.endDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} <= ${s.endDate}`);
   if (s.upToId !== undefined) conds.push(sql<SqlBool>`${col('id')} <= ${s.upToId}`);
-  if (s.threadIds !== undefined) conds.push(sql<SqlBool>`${col('thread_id')} in (${sql.join(s.threadIds)})`);
   // Messages of soft-deleted threads are invisible and stay restorable. Written as NOT IN
   // the flow's few soft-deleted threads (found by index, once per statement) so that the
   // planner never drives the search from the flow's threads: the filter index leads.
   conds.push(
     sql<SqlBool>`${col('thread_id')} not in (select id from threads where flow_id = ${s.flowId} and deleted_at is not null)`,
   );
-  return eb.and(conds);
+  return sql<SqlBool>`(${sql.join(conds, sql` and `)})`;
 }
+
+/** The id of the USER message that prompted rated message `r`: the latest one before it in its thread. */
+const promptOfR = sql`(select p.id from messages p
+  where p.thread_id = r.thread_id and p.role = 'USER' and (p.created_at, p.id) < (r.created_at, r.id)
+  order by p.created_at desc, p.id desc limit 1)`;
 
 /**
  * The predicate of a selection on `messages`. With feedbackTypes it matches the rated
@@ -134,17 +137,36 @@ function matchesFields(eb: MessagesEb, s: MessageSelection & ChunkBounds, table:
  */
 export function selectionPredicate(s: MessageSelection & ChunkBounds) {
   return (eb: MessagesEb): Expression<SqlBool> => {
-    if (s.feedbackTypes === undefined) return matchesFields(eb, s, 'messages');
+    if (s.feedbackTypes === undefined) return matchesFields(s, 'messages');
     const types = sql.join(s.feedbackTypes);
-    const rated = matchesFields(eb, s, 'r');
-    const prompts = sql<SqlBool>`messages.id in (
-      select (select p.id from messages p
-              where p.thread_id = r.thread_id and p.role = 'USER'
-                and (p.created_at, p.id) < (r.created_at, r.id)
-              order by p.created_at desc, p.id desc limit 1)
-      from messages r where r.feedback in (${types}) and ${rated})`;
-    return eb.or([eb.and([matchesFields(eb, s, 'messages'), sql<SqlBool>`messages.feedback in (${types})`]), prompts]);
+    const prompts = sql<SqlBool>`messages.id in (select ${promptOfR} from messages r where r.feedback in (${types}) and ${matchesFields(s, 'r')})`;
+    return eb.or([eb.and([matchesFields(s, 'messages'), sql<SqlBool>`messages.feedback in (${types})`]), prompts]);
   };
+}
+
+/** Up to `limit` threads holding rated rows of a feedback selection. */
+export async function threadsWithRatedRows(db: Db, s: MessageSelection & ChunkBounds, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select('messages.thread_id')
+    .distinct()
+    .where(matchesFields(s, 'messages'))
+    .where('messages.feedback', 'in', s.feedbackTypes ?? [])
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.thread_id);
+}
+
+/**
+ * The ids a feedback selection erases in the given threads: their rated rows and the
+ * prompt of each. The threads' rows are read first (a materialised CTE, so the thread
+ * index leads): left to itself, SQLite prefers the flow-wide feedback index and walks
+ * every rated row of the flow for each chunk.
+ */
+export function feedbackIdsInThreads(s: MessageSelection & ChunkBounds, threadIds: readonly string[]) {
+  const rated = sql`r where r.feedback in (${sql.join(s.feedbackTypes ?? [])}) and ${matchesFields(s, 'r')}`;
+  return sql<string>`with r as materialized (select * from messages where thread_id in (${sql.join(threadIds)}))
+    select r.id from ${rated} union all select ${promptOfR} from ${rated}`;
 }
 
 export async function listSelectedMessages(db: Db, s: MessageSelection, page: PageRequest): Promise<MessageRow[]> {
