@@ -13,6 +13,7 @@ const { values } = parseArgs({ options: { quick: { type: 'boolean', default: fal
 const SUITE: { name: string; args: string[]; quick: string[] }[] = [
   { name: 'small-deletes', args: [], quick: ['--chats', '20000', '--duration', '3'] },
   { name: 'large-delete', args: [], quick: ['--messages', '100000'] },
+  { name: 'erasure-crash', args: [], quick: ['--messages', '200000'] },
   { name: 'filtered-deletes', args: [], quick: ['--messages', '400000'] },
   { name: 'reads', args: [], quick: [] },
   { name: 'memory', args: [], quick: ['--duration', '3'] },

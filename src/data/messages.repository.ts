@@ -108,8 +108,13 @@ type MessagesEb = ExpressionBuilder<Database, 'messages'>;
 function matchesFields(s: MessageSelection & ChunkBounds, table: 'messages' | 'r'): Expression<SqlBool> {
   const col = (name: string) => sql.ref(`${table}.${name}`);
   const conds: Expression<SqlBool>[] = [sql<SqlBool>`${col('flow_id')} = ${s.flowId}`];
-  if (s.chatId !== undefined) conds.push(sql<SqlBool>`${col('chat_id')} = ${s.chatId}`);
-  if (s.threadId !== undefined) conds.push(sql<SqlBool>`${col('thread_id')} = ${s.threadId}`);
+  // A deleted chat or soft-deleted thread matches nothing. Checked once per statement
+  // (uncorrelated), before any row: a large chat's rows stay on disk while the queue erases
+  // them, and walking them only to exclude each one took 100 ms a read at 600 k rows.
+  if (s.chatId !== undefined)
+    conds.push(sql<SqlBool>`${col('chat_id')} = ${s.chatId} and exists (select 1 from chats where id = ${s.chatId} and deleted_at is null)`);
+  if (s.threadId !== undefined)
+    conds.push(sql<SqlBool>`${col('thread_id')} = ${s.threadId} and exists (select 1 from threads where id = ${s.threadId} and deleted_at is null)`);
   if (s.sessionId !== undefined) conds.push(sql<SqlBool>`${col('session_id')} = ${s.sessionId}`);
   if (s.memoryType !== undefined) conds.push(sql<SqlBool>`${col('memory_type')} = ${s.memoryType}`);
   if (s.chatTypes !== undefined) conds.push(sql<SqlBool>`${col('chat_type')} in (${sql.join(s.chatTypes)})`);
