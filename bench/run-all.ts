@@ -15,6 +15,7 @@ const SUITE: { name: string; args: string[]; quick: string[] }[] = [
   { name: 'large-delete', args: [], quick: ['--messages', '100000'] },
   { name: 'erasure-crash', args: [], quick: ['--messages', '200000'] },
   { name: 'filtered-deletes', args: [], quick: ['--messages', '400000'] },
+  { name: 'postgraphile', args: [], quick: ['--rounds', '1', '--duration', '3', '--chats', '20000'] },
   { name: 'reads', args: [], quick: [] },
   { name: 'memory', args: [], quick: ['--duration', '3'] },
 ];

@@ -52,6 +52,8 @@ export interface ChildOptions {
   env?: Record<string, string>;
   /** Ours: run the TypeScript sources under tsx instead of the shipped bundle (bench/memory.ts compares). */
   tsx?: boolean;
+  /** Where the server's output goes; by default a file beside the (SQLite) database. */
+  log?: string;
 }
 
 /** `kind`: 'ours' (createApp + listen) or 'raw' (node:http + better-sqlite3 baseline). */
@@ -61,7 +63,7 @@ export async function startServer(kind: 'ours' | 'raw', options: ChildOptions): 
   const script = shipped ? shippedServer() : join(ROOT, 'bench', 'lib', kind === 'ours' ? 'ours-server.ts' : 'raw-server.ts');
   // The server's own output (request logs at the default level) goes to a file beside
   // its database: written as in production, without flooding the figures.
-  const log = openSync(`${options.db}.${kind}.log`, 'a');
+  const log = openSync(options.log ?? `${options.db}.${kind}.log`, 'a');
   const child: ChildProcess = fork(script, [], {
     cwd: ROOT,
     execArgv: [...(shipped ? shippedNodeFlags() : ['--import', 'tsx']), ...(options.nodeFlags ?? [])],
