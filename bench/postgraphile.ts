@@ -1,7 +1,7 @@
 // Target 1 in PostgreSQL mode: our deleteChat against PostGraphile's generated delete
 // mutation (deleteChatById), on the same database and data, 16 concurrent clients for 10 s.
 //
-//   npx tsx bench/postgraphile.ts [--chats 60000] [--rounds 3] [--duration 10]
+//   npx tsx bench/postgraphile.ts [--chats 150000] [--rounds 3] [--duration 10]
 //
 // A fresh PostgreSQL database (dropped at the end) gets our schema (our migrations), the
 // bench tenant and key, and chats of one thread of 10 messages. Both servers run in their
@@ -23,7 +23,7 @@ import { startServer } from './lib/child.ts';
 import { KIND, benchId } from './lib/seed.ts';
 import { BENCH_KEY, ROOT, fmt, heading, intArg, median, reportLoad, table, tempDir, verdict } from './lib/util.ts';
 
-const CHATS = intArg('chats', 60_000);
+const CHATS = intArg('chats', 150_000);
 const ROUNDS = intArg('rounds', 3);
 const DURATION = intArg('duration', 10);
 const WARMUP = 2;
