@@ -28,6 +28,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'GRAPHQL_MAX_DEPTH (12), GRAPHQL_MAX_ALIASES (30), GRAPHQL_MAX_DIRECTIVES (50), GRAPHQL_MAX_TOKENS (5000),',
       'GRAPHQL_MAX_COST (500000), REQUEST_BODY_LIMIT_BYTES (2097152), GRAPHQL_INTROSPECTION (true),',
       'RATE_LIMIT_WRITES_PER_MINUTE (600; 0 turns it off), LOG_LEVEL (info)',
+      'LLM_BASE_URL (must stay unset: only the built-in generator exists yet)',
     ],
   },
   migrate: {
@@ -87,7 +88,8 @@ export const COMMANDS: Record<string, CommandHelp> = {
 
 const CONFIG = `Settings come from the environment, or from a JSON config file named by --config FILE
 or CONFIG_FILE, whose keys are the same names ({"PORT": 4100, "LOG_LEVEL": "debug"}); the
-environment wins over the file. A bad value stops the command with one line naming it.`;
+environment wins over the file; an empty variable counts as unset. A bad value stops the
+command with one line naming it.`;
 
 export function overview(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;

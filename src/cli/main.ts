@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (values.help) return void console.log(commandHelp(command) ?? unknownCommand(command));
   if (!commandHelp(command)) unknownCommand(command);
-  const config = loadConfig(process.env, values.config ?? (process.env.CONFIG_FILE || undefined));
+  const config = loadConfig(process.env, values.config);
   switch (command) {
     case 'serve':
       return serve(config, values.demo);

@@ -76,7 +76,7 @@ const settings = z
     STREAM_TOKEN_INTERVAL_MS: numberSetting(50, 'a number of milliseconds ≥ 0', (n) => n >= 0),
     IDEMPOTENCY_TTL_HOURS: numberSetting(24, 'a positive number of hours', (n) => n > 0),
     PURGE_INTERVAL_MS: numberSetting(60_000, 'a number of milliseconds ≥ 1000', (n) => n >= 1000),
-    LLM_BASE_URL: z.preprocess(unsetIfEmpty, z.undefined({ invalid_type_error: 'unset: only the built-in generator is supported yet' })),
+    LLM_BASE_URL: z.preprocess(unsetIfEmpty, z.undefined({ invalid_type_error: 'unset (only the built-in generator is supported yet)' })),
     LOG_LEVEL: z.preprocess(
       unsetIfEmpty,
       z.enum(['debug', 'info', 'warn', 'error'], { errorMap: () => ({ message: 'one of debug, info, warn, error' }) }).default('info'),

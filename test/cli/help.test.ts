@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { SETTING_NAMES } from '../../src/config/config.ts';
 
 const bin = new URL('../../bin/chat-gateway.js', import.meta.url).pathname;
 
@@ -23,8 +24,7 @@ it('--help and help list every command and every setting', () => {
     expect(r.status, args.join(' ')).toBe(0);
     for (const command of ['serve', 'migrate', 'seed', 'create-key', 'rotate-key', 'revoke-key', 'purge', 'doctor'])
       expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
-    for (const setting of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'GRAPHQL_MAX_COST', 'RATE_LIMIT_WRITES_PER_MINUTE', 'LOG_LEVEL'])
-      expect(r.stdout).toContain(setting);
+    for (const setting of [...SETTING_NAMES, 'CONFIG_FILE']) expect(r.stdout).toContain(setting);
     expect(r.stdout).toContain('--config FILE');
   }
 });
@@ -58,9 +58,12 @@ it('an unknown command, in help or alone, fails with one line', () => {
 });
 
 it('a bad setting stops the command with exactly one line on stderr, naming it', () => {
-  const r = cli(['migrate'], { PORT: 'abc' });
-  expect(r.status).toBe(1);
-  expect(r.stderr.trim().split('\n')).toEqual(['chat-gateway: PORT=abc is invalid: it must be a port number 0-65535']);
+  for (const command of ['serve', 'migrate']) {
+    const r = cli([command], { PORT: 'abc' });
+    expect(r.status, command).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual(['chat-gateway: PORT=abc is invalid: it must be a port number 0-65535']);
+  }
 });
 
 it('--config reads the settings from a file, and the environment wins over it', () => {

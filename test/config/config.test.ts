@@ -70,7 +70,7 @@ describe('settings from the environment', () => {
     expect(failure({ REDIS_URL: 'http://r' })).toBe('REDIS_URL=http://r is invalid: it must be a redis:// or rediss:// URL');
     expect(failure({ RATE_LIMIT_WRITES_PER_MINUTE: '-1' })).toContain('RATE_LIMIT_WRITES_PER_MINUTE=-1 is invalid');
     expect(failure({ PURGE_INTERVAL_MS: '10' })).toContain('PURGE_INTERVAL_MS=10 is invalid');
-    expect(failure({ LLM_BASE_URL: 'http://llm' })).toContain('LLM_BASE_URL=http://llm is invalid');
+    expect(failure({ LLM_BASE_URL: 'http://llm' })).toBe('LLM_BASE_URL=http://llm is invalid: it must be unset (only the built-in generator is supported yet)');
   });
 });
 
@@ -85,6 +85,10 @@ describe('settings from a config file', () => {
     const path = file({ PORT: 4200, LOG_LEVEL: 'warn' });
     expect(loadConfig({ CONFIG_FILE: path })).toMatchObject({ port: 4200, logLevel: 'warn' });
     expect(loadConfig({ CONFIG_FILE: path, PORT: '4300' })).toMatchObject({ port: 4300, logLevel: 'warn' });
+    // An empty variable is unset: it leaves the file's value in place rather than the default.
+    expect(loadConfig({ PORT: '' }, path)).toMatchObject({ port: 4200 });
+    // --config (the second argument) names the file when CONFIG_FILE names another.
+    expect(loadConfig({ CONFIG_FILE: file({ PORT: 1 }) }, path)).toMatchObject({ port: 4200 });
   });
 
   it('refuses an unknown setting, a bad value, bad JSON and a missing file, each in one line', () => {
