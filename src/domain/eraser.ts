@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { bumpChatVersions, deleteChatRow } from '../data/chats.repository.ts';
 import {
@@ -20,8 +19,6 @@ import { type PendingAudit, recordAudit } from './audit.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { type Clock, isoNow } from './clock.ts';
 
-/** How often a long erasure lets the log start over (DataStore.settleLog). */
-const SETTLE_EVERY_MS = 1000;
 /** Up to this many messages a delete erases inside its own transaction; beyond, it queues a job. */
 export const ERASE_INLINE_LIMIT = 5000;
 
@@ -140,17 +137,13 @@ export class Eraser {
     const db = this.store.db;
     let messages = job.done;
     // Progress (done/total) counts messages; the chat's cached events go uncounted.
-    let settled = performance.now();
     const chunked = async (sizer: ChunkSizer, step: (trx: Db, size: number) => Promise<number>, counts = true): Promise<boolean> => {
       for (;;) {
         if (this.stopped) return false;
         // Background checkpoints cannot complete while chunks keep committing, so the WAL
-        // would grow by the whole erasure and take long to empty at the end. Pausing once a
-        // second for one to complete lets the WAL start over.
-        if (performance.now() - settled > SETTLE_EVERY_MS) {
-          await this.store.settleLog();
-          settled = performance.now();
-        }
+        // would grow by the whole erasure (400 MB for 50k messages) and take long to empty
+        // at the end. Pausing now and then for one to complete lets the WAL start over.
+        await this.store.settleLog();
         const erased = await sizer.time((size) =>
           db.transaction().execute(async (trx) => {
             const n = await step(trx, size);
