@@ -6,10 +6,10 @@ import type { Db } from './open-database.ts';
  * locks (PostgreSQL). SQLite needs none: its one writer runs transactions one at a time.
  */
 export function forUpdate<DB, TB extends keyof DB, O>(db: Db, qb: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
-  return hasRowLocks(db) ? qb.forUpdate() : qb;
+  return isPostgres(db) ? qb.forUpdate() : qb;
 }
 
-/** True where a statement that only locks rows is worth running at all. */
-export function hasRowLocks(db: Db): boolean {
+/** PostgreSQL has row locks (a statement that only locks rows is worth running) and data-modifying WITH. */
+export function isPostgres(db: Db): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }

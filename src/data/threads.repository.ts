@@ -1,6 +1,6 @@
 import type { ThreadRow } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
-import { forUpdate, hasRowLocks } from './locks.ts';
+import { forUpdate, isPostgres } from './locks.ts';
 import type { Db } from './open-database.ts';
 
 export async function insertThread(db: Db, row: ThreadRow) {
@@ -25,7 +25,7 @@ export async function markThreadsOfChatErasing(db: Db, chatId: string, now: stri
 
 /** Locks a chat's threads so no message can be added to them until the transaction ends. */
 export async function lockThreadsOfChat(db: Db, chatId: string): Promise<void> {
-  if (hasRowLocks(db)) await db.selectFrom('threads').select('id').where('chat_id', '=', chatId).forUpdate().execute();
+  if (isPostgres(db)) await db.selectFrom('threads').select('id').where('chat_id', '=', chatId).forUpdate().execute();
 }
 
 export async function listLiveThreadsOfChat(db: Db, chatId: string, page: PageRequest): Promise<ThreadRow[]> {

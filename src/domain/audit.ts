@@ -1,6 +1,6 @@
 import { insertAudit, listAudit } from '../data/audit.repository.ts';
 import type { Db } from '../data/open-database.ts';
-import type { AuditRow } from '../data/tables.ts';
+import type { AuditRow, NewAudit } from '../data/tables.ts';
 import type { Deps, Scope } from './deps.ts';
 import type { ResourceType } from './errors.ts';
 import { newId } from './ids.ts';
@@ -29,7 +29,12 @@ export async function recordAudit(
   facts: AuditFacts,
   at: string,
 ): Promise<AuditEntry> {
-  return insertAudit(trx, {
+  return insertAudit(trx, auditRow(scope, facts, at));
+}
+
+/** The row of an audit entry, for a statement that writes it along with its change. */
+export function auditRow(scope: Pick<Scope, 'tenantId' | 'actor' | 'requestId'>, facts: AuditFacts, at: string): NewAudit {
+  return {
     id: newId(),
     tenant_id: scope.tenantId,
     action: facts.action,
@@ -39,7 +44,7 @@ export async function recordAudit(
     request_id: scope.requestId,
     details: JSON.stringify(facts.details),
     at,
-  });
+  };
 }
 
 export async function auditLog(deps: Deps, scope: Scope, beforeSeq: number | undefined, limit: number) {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendMessage, newMessage } from '../../src/domain/messages.ts';
+import { ENGINE } from '../helpers/database.ts';
 import { chatWithMessages, createChat, createFlow, createThread, postMessage } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import {
@@ -108,6 +111,48 @@ describe('deleteChat', () => {
     const [newest] = await auditEntries(t);
     expect(newest).toEqual(r.auditEntry);
     expect(await messageIds(t, flowId)).toEqual([]);
+  });
+
+  it('deletes a small chat nobody watches in one statement on PostgreSQL, with the same answer and audit entry', async () => {
+    const { chatId } = await chatWithMessages(t, 3);
+    await createThread(t, chatId);
+    t.queries.length = 0;
+    const r = await deleteChat(t, { id: chatId });
+    expect(r).toMatchObject({ __typename: 'DeleteChatSuccess', deletedMessageCount: 3, deletedThreadCount: 2, cancelledStreamCount: 0 });
+    expect(r.auditEntry.details).toEqual({
+      force: false,
+      deletedThreadCount: 2,
+      deletedMessageCount: 3,
+      cancelledStreamCount: 0,
+      closedConnections: 0,
+      erasure: 'done',
+    });
+    const statements = t.queries.filter((q) => !/api_keys/.test(q));
+    // The general path (SQLite's, which has no data-modifying WITH) runs one statement a step.
+    if (t.engine === 'postgres') expect(statements).toEqual([expect.stringMatching(/^with "c" as .*delete from "chats"/)]);
+    else expect(statements.length).toBeGreaterThan(3);
+    expect(await readChat(t, chatId)).toBeNull();
+    expect(await rowCounts(t)).toMatchObject({ chats: 0, threads: 0, messages: 0 });
+  });
+
+  it.skipIf(ENGINE !== 'postgres')('counts a message posted while it waited for the chat (PostgreSQL: its one statement steps aside)', async () => {
+    const { chatId, threadId } = await chatWithMessages(t, 2);
+    const db = t.app.deps.store.db;
+    const [thread] = await db.selectFrom('threads').selectAll().where('id', '=', threadId).execute();
+    const now = t.clock.now().toISOString();
+    let deleting: Promise<Awaited<ReturnType<typeof deleteChat>>> | undefined;
+    await db.transaction().execute(async (trx) => {
+      const message = newMessage(thread!, { role: 'USER', content: 'late', session_id: null, memory_type: null, chat_type: 'INTERNAL', feedback: null, created_at: now });
+      await appendMessage(trx, message, now);
+      // The delete starts now: its snapshot cannot see this message until it commits.
+      deleting = deleteChat(t, { id: chatId });
+      await waitUntil(
+        async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%delete from "chats"%'`.execute(db)).rows[0]!.n,
+        (n) => n > 0,
+        'the delete to wait for the chat',
+      );
+    });
+    expect(await deleting).toMatchObject({ __typename: 'DeleteChatSuccess', deletedMessageCount: 3, deletedThreadCount: 1 });
   });
 
   it('answers NotFoundError the second time', async () => {

@@ -1,0 +1,96 @@
+import { sql } from 'kysely';
+import { isPostgres } from './locks.ts';
+import type { Db } from './open-database.ts';
+import { ACTIVE_STATUSES } from './streams.repository.ts';
+import type { AuditRow, NewAudit } from './tables.ts';
+
+/** SQLite has no data-modifying WITH. */
+export function canDeleteChatAtOnce(db: Db): boolean {
+  return isPostgres(db);
+}
+
+/** What a one-statement delete erased: the chat's threads and messages, and its audit entry. */
+export interface ErasedAtOnce {
+  threads: number;
+  messages: number;
+  audit: AuditRow;
+}
+
+/**
+ * Deletes a small, quiet chat and records its audit entry in one statement (PostgreSQL's
+ * data-modifying WITH; a statement is its own transaction): one round trip where the
+ * general path takes nine. It deletes only when the chat is the tenant's and live, at
+ * `expectedVersion` if given, has no active stream and at most `maxMessages` messages, and
+ * its version is still the one this statement's snapshot read: every change under a chat
+ * (a thread created or deleted, a message posted or deleted) bumps that version, so a
+ * change committed while this statement waited for the chat's lock makes it delete
+ * nothing rather than return counts that miss it. The audit entry's details get the
+ * counts as deletedThreadCount and deletedMessageCount.
+ *
+ * Only where `canDeleteChatAtOnce`. Undefined when it deleted nothing: the caller then
+ * takes the general path, which tells why.
+ */
+export async function deleteSmallChatAtOnce(
+  db: Db,
+  input: { tenantId: string; chatId: string; expectedVersion: number | null; maxMessages: number; audit: NewAudit },
+): Promise<ErasedAtOnce | undefined> {
+  const { tenantId, chatId, maxMessages, audit } = input;
+  const row = await db
+    .with('c', (q) =>
+      q.selectFrom('chats').select('version').where('tenant_id', '=', tenantId).where('id', '=', chatId).where('deleted_at', 'is', null),
+    )
+    .with('t', (q) => q.selectFrom('threads').select((eb) => eb.fn.countAll<string>().as('n')).where('chat_id', '=', chatId))
+    .with('m', (q) =>
+      q
+        .selectFrom((eb) => eb.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(maxMessages + 1).as('x'))
+        .select((eb) => eb.fn.countAll<string>().as('n')),
+    )
+    .with('s', (q) =>
+      q
+        .selectFrom('streams')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('chat_id', '=', chatId)
+        .where('status', 'in', ACTIVE_STATUSES),
+    )
+    .with('d', (q) =>
+      q
+        .deleteFrom('chats')
+        .where('id', '=', chatId)
+        .where('deleted_at', 'is', null)
+        .where('version', '=', (eb) => eb.selectFrom('c').select('version'))
+        .where((eb) => eb(eb.selectFrom('m').select('n'), '<=', String(maxMessages)))
+        .where((eb) => eb(eb.selectFrom('s').select('n'), '=', '0'))
+        .$if(input.expectedVersion !== null, (d) => d.where('version', '=', input.expectedVersion!))
+        .returning('id'),
+    )
+    .with('a', (q) =>
+      q
+        .insertInto('audit_log')
+        .columns(['id', 'tenant_id', 'action', 'target_type', 'target_id', 'actor', 'request_id', 'details', 'at'])
+        .expression((eb) =>
+          eb
+            .selectFrom(['d', 't', 'm'])
+            .select([
+              sql.val(audit.id).as('id'),
+              sql.val(audit.tenant_id).as('tenant_id'),
+              sql.val(audit.action).as('action'),
+              sql.val(audit.target_type).as('target_type'),
+              sql.val(audit.target_id).as('target_id'),
+              sql.val(audit.actor).as('actor'),
+              sql.val(audit.request_id).as('request_id'),
+              sql<string>`(${audit.details ?? '{}'}::jsonb || jsonb_build_object('deletedThreadCount', t.n, 'deletedMessageCount', m.n))::text`.as(
+                'details',
+              ),
+              sql.val(audit.at).as('at'),
+            ]),
+        )
+        .returningAll(),
+    )
+    .selectFrom(['a', 't', 'm'])
+    .selectAll('a')
+    .select(['t.n as threads', 'm.n as messages'])
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { threads, messages, ...auditRow } = row;
+  return { threads: Number(threads), messages: Number(messages), audit: auditRow };
+}
