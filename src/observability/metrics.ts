@@ -6,7 +6,7 @@ import { erasureBacklog } from '../domain/doctor.ts';
 import type { DeletedKind, DeletionObserver } from '../domain/deletion-observer.ts';
 
 /**
- * Prometheus metrics at /metrics: yoga's (requests, phases, errors, HTTP durations),
+ * Prometheus metrics at /metrics: yoga's (requests and their durations, execution, errors, HTTP durations),
  * the process's, rows deleted by kind, and the erasure queue's length and lag. Each app
  * has its own registry, so several apps in one process (tests) do not collide.
  */
@@ -39,6 +39,21 @@ export function createMetrics(store: DataStore): { plugin: Plugin; deletions: De
   return {
     registry,
     deletions: { deleted: (kind: DeletedKind, rows: number) => rows > 0 && deleted.inc({ kind }, rows) },
-    plugin: usePrometheus({ registry, endpoint: '/metrics', metrics: { graphql_yoga_http_duration: true } }),
+    plugin: usePrometheus({
+      registry,
+      endpoint: '/metrics',
+      metrics: {
+        graphql_yoga_http_duration: true,
+        // Off: each costs every request more than the figure is worth (bench/RESULTS.md,
+        // target 1): the summary repeats the duration histogram with client-side quantiles,
+        // deprecated-field tracking walks every document with type info (the schema has no
+        // deprecated field), and parse and validate are cached after a document's first use.
+        graphql_envelop_request_time_summary: false,
+        graphql_envelop_deprecated_field: false,
+        graphql_envelop_phase_parse: false,
+        graphql_envelop_phase_validate: false,
+        graphql_envelop_phase_context: false,
+      },
+    }),
   };
 }

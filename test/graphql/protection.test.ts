@@ -28,6 +28,26 @@ describe('limits on what one request may ask', () => {
     expect((await t.gql('{ flows { edges { node { id } } } }')).body.data.flows.edges).toEqual([]);
   });
 
+  it('refuses a streamed body (no Content-Length) over the limit with 413 too', async () => {
+    t = await startTestApp({ limits: { maxBodyBytes: 1000 } });
+    const json = JSON.stringify({ query: `{ flows { edges { node { id } } } }`, variables: { pad: 'x'.repeat(2000) } });
+    const chunks = [json.slice(0, 500), json.slice(500)].map((part) => new TextEncoder().encode(part));
+    const body = new ReadableStream({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const r = await t.app.gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': t.keys.a },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(r.status).toBe(413);
+  });
+
   it('refuses a cross-site simple request (form content type, no key header) with 403', async () => {
     t = await startTestApp();
     const r = await t.app.gateway.fetch('http://gateway.test/graphql', {
