@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type LogConfig, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
-import { withStatementCache } from './statement-cache.ts';
+import { withPreparedStatements, withStatementCache } from './statement-cache.ts';
 import type { Database } from './tables.ts';
 
 export type Db = Kysely<Database>;
@@ -100,7 +100,7 @@ function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
 
 function openPostgres(url: string, onQuery?: QueryObserver): DataStore {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logTo(onQuery) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }), log: logTo(onQuery) });
   return {
     db,
     engine: 'postgres',
