@@ -45,6 +45,7 @@ export async function deleteChat(
   const erased = await deleteAtOnce(deps, scope, { ...input, id }, now);
   if (erased) {
     announce(deps, erased, []);
+    await deps.store.flushErasure();
     return erased;
   }
   // Taken now and held, so the queue cannot start erasing what is still to be counted.
@@ -67,8 +68,8 @@ export async function deleteChat(
 
 /**
  * The common case, a small chat nobody watches or streams to, in one statement where the
- * engine can (bench/RESULTS.md: a tenth of the general path's round trips); undefined when
- * the general path must decide.
+ * engine can (one round trip where the general path takes nine; bench/RESULTS.md);
+ * undefined when the general path must decide.
  */
 async function deleteAtOnce(
   deps: Deps,
