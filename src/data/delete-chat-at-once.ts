@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { isPostgres } from './locks.ts';
 import type { Db } from './open-database.ts';
+import { countMessagesOfChatUpToQuery } from './messages.repository.ts';
 import { ACTIVE_STATUSES } from './streams.repository.ts';
 import type { AuditRow, NewAudit } from './tables.ts';
+import { countThreadsOfChatQuery } from './threads.repository.ts';
 
 /** SQLite has no data-modifying WITH. */
 export function canDeleteChatAtOnce(db: Db): boolean {
@@ -39,16 +41,12 @@ export async function deleteSmallChatAtOnce(
     .with('c', (q) =>
       q.selectFrom('chats').select('version').where('tenant_id', '=', tenantId).where('id', '=', chatId).where('deleted_at', 'is', null),
     )
-    .with('t', (q) => q.selectFrom('threads').select((eb) => eb.fn.countAll<string>().as('n')).where('chat_id', '=', chatId))
-    .with('m', (q) =>
-      q
-        .selectFrom((eb) => eb.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(maxMessages + 1).as('x'))
-        .select((eb) => eb.fn.countAll<string>().as('n')),
-    )
+    .with('t', () => countThreadsOfChatQuery(db, chatId))
+    .with('m', () => countMessagesOfChatUpToQuery(db, chatId, maxMessages))
     .with('s', (q) =>
       q
         .selectFrom('streams')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('chat_id', '=', chatId)
         .where('status', 'in', ACTIVE_STATUSES),
     )
@@ -58,8 +56,8 @@ export async function deleteSmallChatAtOnce(
         .where('id', '=', chatId)
         .where('deleted_at', 'is', null)
         .where('version', '=', (eb) => eb.selectFrom('c').select('version'))
-        .where((eb) => eb(eb.selectFrom('m').select('n'), '<=', String(maxMessages)))
-        .where((eb) => eb(eb.selectFrom('s').select('n'), '=', '0'))
+        .where((eb) => eb(eb.selectFrom('m').select('n'), '<=', maxMessages))
+        .where((eb) => eb(eb.selectFrom('s').select('n'), '=', 0))
         .$if(input.expectedVersion !== null, (d) => d.where('version', '=', input.expectedVersion!))
         .returning('id'),
     )

@@ -51,12 +51,15 @@ export async function countLiveMessagesByChat(db: Db, chatIds: readonly string[]
 }
 
 /** The chat's message count, or `limit` + 1 when it holds more (reads at most that many index entries). */
-export async function countMessagesOfChatUpTo(db: Db, chatId: string, limit: number): Promise<number> {
-  const row = await db
+/** The chat's messages counted up to `limit + 1` (enough to tell "more than limit"), as one row `n`. */
+export function countMessagesOfChatUpToQuery(db: Db, chatId: string, limit: number) {
+  return db
     .selectFrom((eb) => eb.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(limit + 1).as('m'))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .select((eb) => eb.fn.countAll<number>().as('n'));
+}
+
+export async function countMessagesOfChatUpTo(db: Db, chatId: string, limit: number): Promise<number> {
+  return Number((await countMessagesOfChatUpToQuery(db, chatId, limit).executeTakeFirstOrThrow()).n);
 }
 
 /**

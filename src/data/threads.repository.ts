@@ -89,13 +89,16 @@ export async function unmarkThreadDeleted(db: Db, id: string, now: string) {
     .execute();
 }
 
-export async function countThreadsOfChat(db: Db, chatId: string): Promise<number> {
-  const row = await db
+/** Every thread of the chat, soft-deleted ones too, as one row `n` (also a part of larger statements). */
+export function countThreadsOfChatQuery(db: Db, chatId: string) {
+  return db
     .selectFrom('threads')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('chat_id', '=', chatId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .where('chat_id', '=', chatId);
+}
+
+export async function countThreadsOfChat(db: Db, chatId: string): Promise<number> {
+  return Number((await countThreadsOfChatQuery(db, chatId).executeTakeFirstOrThrow()).n);
 }
 
 export async function findExpiredThreads(db: Db, now: string, limit: number): Promise<ThreadRow[]> {
