@@ -35,7 +35,7 @@ export interface AppOptions {
 
 /** The composition root: opens the database, migrates it and wires every layer. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const store = openDatabase(config.databaseUrl, options.onQuery);
+  const store = openDatabase(config.databaseUrl, { onQuery: options.onQuery, keyCacheMs: config.apiKeyCacheMs });
   await migrateToLatest(store.db);
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics(store);

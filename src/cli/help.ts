@@ -23,6 +23,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
     settings: [
       'PORT (4000), HOST (127.0.0.1)',
       DATABASE,
+      'API_KEY_CACHE_MS (10000; PostgreSQL: how long a key found active is reused; 0 turns it off)',
       'REDIS_URL (unset: one process; set: live state shared by replicas), LIVE_CONNECTION_TTL_MS (15000)',
       'THREAD_RESTORE_DAYS (30), PURGE_INTERVAL_MS (60000), STREAM_TOKEN_INTERVAL_MS (50), IDEMPOTENCY_TTL_HOURS (24)',
       'GRAPHQL_MAX_DEPTH (12), GRAPHQL_MAX_ALIASES (30), GRAPHQL_MAX_DIRECTIVES (50), GRAPHQL_MAX_TOKENS (5000),',

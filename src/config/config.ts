@@ -8,6 +8,8 @@ export interface Config {
   /** SQLite file path, ":memory:", or a postgres:// URL. */
   databaseUrl: string;
   redisUrl: string | undefined;
+  /** PostgreSQL: how long an API key found active may be reused without a lookup; 0: never. */
+  apiKeyCacheMs: number;
   /** With Redis: how long a replica's connections count without its heartbeat. */
   liveConnectionTtlMs: number;
   restoreWindowMs: number;
@@ -70,6 +72,7 @@ const settings = z
     PORT: numberSetting(4000, 'a port number 0-65535', (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
     HOST: textSetting(),
     DATABASE_URL: textSetting(),
+    API_KEY_CACHE_MS: numberSetting(10_000, 'a number of milliseconds ≥ 0', (n) => n >= 0),
     REDIS_URL: z.preprocess(unsetIfEmpty, z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional()),
     LIVE_CONNECTION_TTL_MS: numberSetting(15_000, 'a number of milliseconds ≥ 300', (n) => n >= 300),
     THREAD_RESTORE_DAYS: numberSetting(30, 'a positive number of days', (n) => n > 0),
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: string | 
     host: s.HOST ?? '127.0.0.1',
     databaseUrl: s.DATABASE_URL ?? 'data/chat-gateway.db',
     redisUrl: s.REDIS_URL,
+    apiKeyCacheMs: s.API_KEY_CACHE_MS,
     liveConnectionTtlMs: s.LIVE_CONNECTION_TTL_MS,
     restoreWindowMs: s.THREAD_RESTORE_DAYS * DAY_MS,
     tokenIntervalMs: s.STREAM_TOKEN_INTERVAL_MS,

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogConfig, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { type ActiveKeys, cachedActiveKeys, uncachedActiveKeys } from './active-keys.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { withPreparedStatements, withStatementCache } from './statement-cache.ts';
 import type { Database } from './tables.ts';
@@ -13,6 +14,8 @@ export type Db = Kysely<Database>;
 export interface DataStore {
   db: Db;
   engine: 'sqlite' | 'postgres';
+  /** The API key lookup of every request (cached on PostgreSQL, where it is a round trip). */
+  keys: ActiveKeys;
   /** Makes erased content unreadable in the files (SQLite copies pages into its WAL). */
   flushErasure(): Promise<void>;
   /**
@@ -34,9 +37,15 @@ function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
-/** `onQuery` sees every SQL statement run (query counting in tests and benchmarks). */
-export function openDatabase(url: string, onQuery?: QueryObserver): DataStore {
-  return isPostgresUrl(url) ? openPostgres(url, onQuery) : openSqlite(url, onQuery);
+export interface OpenOptions {
+  /** Sees every SQL statement run (query counting in tests and benchmarks). */
+  onQuery?: QueryObserver;
+  /** PostgreSQL: how long an API key found active may be reused; 0 looks it up every time. */
+  keyCacheMs?: number;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): DataStore {
+  return isPostgresUrl(url) ? openPostgres(url, options) : openSqlite(url, options);
 }
 
 /**
@@ -54,7 +63,7 @@ function walBytes(path: string): number {
   }
 }
 
-function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
+function openSqlite(path: string, { onQuery }: OpenOptions): DataStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const handle = new SQLite(path);
   // Pragmas go on the handle before Kysely gets it: the dialect uses this one connection.
@@ -77,6 +86,8 @@ function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
   return {
     db,
     engine: 'sqlite',
+    // A lookup is a prepared statement in this process: microseconds, nothing to cache.
+    keys: uncachedActiveKeys(db),
     // TRUNCATE empties the WAL file, so the frames that still held the old text are gone.
     // Deletes that commit close together share one checkpoint: it costs several fsyncs.
     flushErasure: shared(async () => {
@@ -98,17 +109,22 @@ function openSqlite(path: string, onQuery?: QueryObserver): DataStore {
   };
 }
 
-function openPostgres(url: string, onQuery?: QueryObserver): DataStore {
+function openPostgres(url: string, { onQuery, keyCacheMs = 0 }: OpenOptions): DataStore {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }), log: logTo(onQuery) });
+  const keys = cachedActiveKeys(db, url, keyCacheMs);
   return {
     db,
     engine: 'postgres',
+    keys,
     // Deleted tuples stay in PostgreSQL's heap pages until (auto)VACUUM reclaims them and
     // the space is reused; nothing to force here without stalling every writer. See README.
     async flushErasure() {},
     async settleLog() {},
-    close: once(() => db.destroy()),
+    close: once(async () => {
+      await keys.close();
+      await db.destroy();
+    }),
   };
 }
 

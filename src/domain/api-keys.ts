@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../data/open-database.ts';
+import type { DataStore, Db } from '../data/open-database.ts';
 import {
-  findActiveKeyByHash,
   findActiveKeysByName,
   findTenantByName,
   insertApiKey,
@@ -82,9 +81,9 @@ export interface Authenticated {
   permissions: Permission[];
 }
 
-export async function authenticate(db: Db, key: string | undefined): Promise<Authenticated> {
+export async function authenticate(store: DataStore, key: string | undefined): Promise<Authenticated> {
   if (!key) throw new UnauthenticatedError();
-  const found = await findActiveKeyByHash(db, hashKey(key));
+  const found = await store.keys.find(hashKey(key));
   if (!found) throw new UnauthenticatedError('The API key is not valid');
   return { tenantId: found.tenant_id, actor: found.name, permissions: parsePermissions(found.scopes) };
 }

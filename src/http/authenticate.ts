@@ -29,7 +29,7 @@ export async function scopeOfRequest(
   request: Request,
   options: { need?: Permission; fallbackKey?: string } = {},
 ): Promise<Scope> {
-  const who = await authenticate(deps.store.db, apiKeyFrom(request.headers) ?? options.fallbackKey);
+  const who = await authenticate(deps.store, apiKeyFrom(request.headers) ?? options.fallbackKey);
   if (options.need) requirePermission(who.permissions, options.need);
   return { ...who, requestId: requestIdOf(request) };
 }

@@ -40,7 +40,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, deps: Deps): {
       // A bad key closes the socket with 4403 before any operation runs.
       onConnect: async (ctx) => {
         try {
-          await authenticate(deps.store.db, keyOf(ctx.connectionParams, ctx.extra.request));
+          await authenticate(deps.store, keyOf(ctx.connectionParams, ctx.extra.request));
           return true;
         } catch {
           return false;
