@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
 import { isPostgres } from './locks.ts';
 import type { Db } from './open-database.ts';
 import { countMessagesOfChatUpToQuery } from './messages.repository.ts';
@@ -36,59 +37,63 @@ export async function deleteSmallChatAtOnce(
   db: Db,
   input: { tenantId: string; chatId: string; expectedVersion: number | null; maxMessages: number; audit: NewAudit },
 ): Promise<ErasedAtOnce | undefined> {
-  const { tenantId, chatId, maxMessages, audit } = input;
-  const row = await db
-    .with('c', (q) =>
-      q.selectFrom('chats').select('version').where('tenant_id', '=', tenantId).where('id', '=', chatId).where('deleted_at', 'is', null),
-    )
-    .with('t', () => countThreadsOfChatQuery(db, chatId))
-    .with('m', () => countMessagesOfChatUpToQuery(db, chatId, maxMessages))
-    .with('s', (q) =>
-      q
-        .selectFrom('streams')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('chat_id', '=', chatId)
-        .where('status', 'in', ACTIVE_STATUSES),
-    )
-    .with('d', (q) =>
-      q
-        .deleteFrom('chats')
-        .where('id', '=', chatId)
-        .where('deleted_at', 'is', null)
-        .where('version', '=', (eb) => eb.selectFrom('c').select('version'))
-        .where((eb) => eb(eb.selectFrom('m').select('n'), '<=', maxMessages))
-        .where((eb) => eb(eb.selectFrom('s').select('n'), '=', 0))
-        .$if(input.expectedVersion !== null, (d) => d.where('version', '=', input.expectedVersion!))
-        .returning('id'),
-    )
-    .with('a', (q) =>
-      q
-        .insertInto('audit_log')
-        .columns(['id', 'tenant_id', 'action', 'target_type', 'target_id', 'actor', 'request_id', 'details', 'at'])
-        .expression((eb) =>
-          eb
-            .selectFrom(['d', 't', 'm'])
-            .select([
-              sql.val(audit.id).as('id'),
-              sql.val(audit.tenant_id).as('tenant_id'),
-              sql.val(audit.action).as('action'),
-              sql.val(audit.target_type).as('target_type'),
-              sql.val(audit.target_id).as('target_id'),
-              sql.val(audit.actor).as('actor'),
-              sql.val(audit.request_id).as('request_id'),
-              sql<string>`(${audit.details ?? '{}'}::jsonb || jsonb_build_object('deletedThreadCount', t.n, 'deletedMessageCount', m.n))::text`.as(
-                'details',
-              ),
-              sql.val(audit.at).as('at'),
-            ]),
-        )
-        .returningAll(),
-    )
-    .selectFrom(['a', 't', 'm'])
-    .selectAll('a')
-    .select(['t.n as threads', 'm.n as messages'])
-    .executeTakeFirst();
+  const [row] = await deleteAtOnceStatement(db, input);
   if (!row) return undefined;
   const { threads, messages, ...auditRow } = row;
   return { threads: Number(threads), messages: Number(messages), audit: auditRow };
 }
+
+/** Compiled once: every delete of a small chat runs it, and Kysely's building was its main cost here. */
+const deleteAtOnceStatement = compiledOnce(
+  (db, { tenantId, chatId, expectedVersion, maxMessages, audit }: Parameters<typeof deleteSmallChatAtOnce>[1]) =>
+    db
+      .with('c', (q) =>
+        q.selectFrom('chats').select('version').where('tenant_id', '=', tenantId).where('id', '=', chatId).where('deleted_at', 'is', null),
+      )
+      .with('t', () => countThreadsOfChatQuery(db, chatId))
+      .with('m', () => countMessagesOfChatUpToQuery(db, chatId, maxMessages))
+      .with('s', (q) =>
+        q
+          .selectFrom('streams')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('chat_id', '=', chatId)
+          .where('status', 'in', ACTIVE_STATUSES),
+      )
+      .with('d', (q) =>
+        q
+          .deleteFrom('chats')
+          .where('id', '=', chatId)
+          .where('deleted_at', 'is', null)
+          .where('version', '=', (eb) => eb.selectFrom('c').select('version'))
+          .where((eb) => eb(eb.selectFrom('m').select('n'), '<=', maxMessages))
+          .where((eb) => eb(eb.selectFrom('s').select('n'), '=', 0))
+          .$if(expectedVersion !== null, (d) => d.where('version', '=', expectedVersion!))
+          .returning('id'),
+      )
+      .with('a', (q) =>
+        q
+          .insertInto('audit_log')
+          .columns(['id', 'tenant_id', 'action', 'target_type', 'target_id', 'actor', 'request_id', 'details', 'at'])
+          .expression((eb) =>
+            eb
+              .selectFrom(['d', 't', 'm'])
+              .select([
+                sql.val(audit.id).as('id'),
+                sql.val(audit.tenant_id).as('tenant_id'),
+                sql.val(audit.action).as('action'),
+                sql.val(audit.target_type).as('target_type'),
+                sql.val(audit.target_id).as('target_id'),
+                sql.val(audit.actor).as('actor'),
+                sql.val(audit.request_id).as('request_id'),
+                sql<string>`(${audit.details ?? '{}'}::jsonb || jsonb_build_object('deletedThreadCount', t.n, 'deletedMessageCount', m.n))::text`.as(
+                  'details',
+                ),
+                sql.val(audit.at).as('at'),
+              ]),
+          )
+          .returningAll(),
+      )
+      .selectFrom(['a', 't', 'm'])
+      .selectAll('a')
+      .select(['t.n as threads', 'm.n as messages']),
+);

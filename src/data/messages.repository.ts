@@ -54,7 +54,7 @@ export async function countLiveMessagesByChat(db: Db, chatIds: readonly string[]
 /** The chat's messages counted up to `limit + 1` (enough to tell "more than limit"), as one row `n`. */
 export function countMessagesOfChatUpToQuery(db: Db, chatId: string, limit: number) {
   return db
-    .selectFrom((eb) => eb.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(limit + 1).as('m'))
+    .selectFrom((eb) => eb.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(sql<number>`${limit} + 1`).as('m'))
     .select((eb) => eb.fn.countAll<number>().as('n'));
 }
 
