@@ -11,9 +11,11 @@ let db: Db;
 let statements: string[];
 beforeEach(async () => {
   statements = [];
-  db = new Kysely({
+  db = new Kysely<any>({
     dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
-    log: (event) => statements.push(event.query.sql),
+    log: (event) => {
+      statements.push(event.query.sql);
+    },
   }) as unknown as Db;
   await sql`create table chats (id text primary key, tenant_id text not null, title text, version integer not null)`.execute(db);
   await sql`insert into chats values ('c1', 't1', 'one', 1), ('c2', 't1', null, 2), ('c3', 't2', 'three', 1)`.execute(db);
