@@ -15,8 +15,18 @@ function leaves(params: Params, prefix = ''): Array<[string, unknown]> {
   );
 }
 
-/** Which values are null or undefined: a builder may branch on that, never on the rest. */
-const shapeOf = (params: Params) => leaves(params).map(([path, value]) => `${path}${value == null ? '-' : '+'}`).join(',');
+/**
+ * Which values are null or undefined: a builder may branch on that, never on the rest.
+ * Runs on every call, so it builds one string and nothing else.
+ */
+function shapeOf(params: Params): string {
+  let shape = '';
+  for (const name in params) {
+    const value = params[name];
+    shape += isGroup(value) ? `${name}{${shapeOf(value)}}` : `${name}${value == null ? '-' : '+'}`;
+  }
+  return shape;
+}
 
 /** The same params with every present value replaced by a marker naming its path. */
 function markersOf(params: Params, prefix = ''): Params {
@@ -28,27 +38,31 @@ function markersOf(params: Params, prefix = ''): Params {
   );
 }
 
-function valueAt(params: Params, path: string): unknown {
-  return path.split('.').reduce<unknown>((at, name) => (at as Params)[name], params);
+function valueAt(params: Params, path: readonly string[]): unknown {
+  let at: unknown = params;
+  for (const name of path) at = (at as Params)[name];
+  return at;
 }
 
 interface Template {
   sql: string;
   /** For each parameter: the path of the value that goes there, or a constant of the shape. */
-  slots: Array<{ path: string } | { constant: unknown }>;
+  slots: Array<{ path: readonly string[] } | { constant: unknown }>;
 }
 
 function templateOf(built: Compilable<unknown>, params: Params): Template {
   const compiled = built.compile();
   if (compiled.sql.includes(MARK)) throw new Error('compiledOnce: a value was written into the SQL text, not passed as a parameter');
   const present = new Set(leaves(params).flatMap(([path, value]) => (value == null ? [] : [path])));
-  const slots = compiled.parameters.map((p) => {
+  const passed = new Set<string>();
+  const slots = compiled.parameters.map((p): Template['slots'][number] => {
     if (typeof p !== 'string' || !p.startsWith(MARK)) return { constant: p };
     const path = p.slice(MARK.length);
     if (!present.has(path)) throw new Error(`compiledOnce: the builder changed a value (${JSON.stringify(path)}) instead of passing it`);
-    return { path };
+    passed.add(path);
+    return { path: path.split('.') };
   });
-  const missing = [...present].filter((path) => !slots.some((slot) => 'path' in slot && slot.path === path));
+  const missing = [...present].filter((path) => !passed.has(path));
   if (missing.length > 0) throw new Error(`compiledOnce: the builder dropped ${missing.join(', ')} instead of passing it as a parameter`);
   return { sql: compiled.sql, slots };
 }
