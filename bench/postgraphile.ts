@@ -485,7 +485,7 @@ async function main() {
       ['server', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'deleted', 'failed', ...cpuHeads],
       ...all.map((r) => [r.label, fmt(r.reqPerSec, 0), r.p50, r.p99, r.requests, r.ok, failed(r), ...cpuCells(r)]),
     ]);
-    console.log('\n{ __typename } (the GraphQL pipeline alone, ours with its key lookup; info):');
+    console.log('\n{ __typename } (the GraphQL pipeline alone; ours checks the API key, kept after its first use; info):');
     table([
       ['server', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'failed', ...cpuHeads],
       ...[oursTypename, theirTypename].map((r) => [r.label, fmt(r.reqPerSec, 0), r.p50, r.p99, r.requests, failed(r), ...cpuCells(r)]),
