@@ -11,7 +11,7 @@ export interface ActiveKeys {
 }
 
 /** The channel a trigger on api_keys notifies (migration 0008, PostgreSQL only). */
-export const KEYS_CHANGED_CHANNEL = 'chat_gateway_api_keys_changed';
+const KEYS_CHANGED_CHANNEL = 'chat_gateway_api_keys_changed';
 
 const RELISTEN_MS = 1000;
 

@@ -50,14 +50,17 @@ export async function countLiveMessagesByChat(db: Db, chatIds: readonly string[]
   return new Map(rows.map((r) => [r.key, Number(r.n)]));
 }
 
-/** The chat's message count, or `limit` + 1 when it holds more (reads at most that many index entries). */
-/** The chat's messages counted up to `limit + 1` (enough to tell "more than limit"), as one row `n`. */
+/**
+ * The chat's messages counted up to `limit + 1` (enough to tell "more than limit"), as one
+ * row `n`. The + 1 is SQL so `limit` stays a parameter of statements compiled once.
+ */
 export function countMessagesOfChatUpToQuery(db: Db, chatId: string, limit: number) {
   return db
     .selectFrom((eb) => eb.selectFrom('messages').select('id').where('chat_id', '=', chatId).limit(sql<number>`${limit} + 1`).as('m'))
     .select((eb) => eb.fn.countAll<number>().as('n'));
 }
 
+/** The chat's message count, or `limit` + 1 when it holds more (reads at most that many index entries). */
 export async function countMessagesOfChatUpTo(db: Db, chatId: string, limit: number): Promise<number> {
   return Number((await countMessagesOfChatUpToQuery(db, chatId, limit).executeTakeFirstOrThrow()).n);
 }

@@ -17,8 +17,8 @@ describe.skipIf(!TEST_DATABASE_URL)(title, () => {
   let t: TestApp;
   /** Another process's connection to the same schema: the CLI, or an operator with psql. */
   let other: pg.Client;
-  beforeEach(async () => {
-    t = await startTestApp();
+  beforeEach(async (context) => {
+    t = await startTestApp({ apiKeyCacheMs: context.task.name.includes('API_KEY_CACHE_MS') ? 500 : undefined });
     other = new pg.Client({ connectionString: t.dbPath });
     await other.connect();
   });
@@ -89,5 +89,15 @@ describe.skipIf(!TEST_DATABASE_URL)(title, () => {
     expect((await t.gql(FLOWS)).status).toBe(401);
     // The listener is back within a second or two, and keys are kept again.
     await untilKept(t.keys.b);
+  });
+
+  it('keeps a key no longer than API_KEY_CACHE_MS when no notification arrives (a pooler in transaction mode)', async () => {
+    await untilKept();
+    await other.query('alter table api_keys disable trigger api_keys_changed');
+    await revokeByHand('key-a');
+    // Unheard, the revocation leaves the kept key working, but only until it is 500 ms old.
+    expect((await t.gql(FLOWS)).status).toBe(200);
+    await sleep(600);
+    expect((await t.gql(FLOWS)).status).toBe(401);
   });
 });

@@ -55,6 +55,7 @@ export async function startTestApp(
     memory?: boolean;
     limits?: Partial<Limits>;
     logger?: Logger;
+    apiKeyCacheMs?: number;
   } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase(options.memory);
@@ -65,6 +66,7 @@ export async function startTestApp(
     ...defaults,
     databaseUrl: dbPath,
     tokenIntervalMs: options.tokenIntervalMs ?? 5,
+    apiKeyCacheMs: options.apiKeyCacheMs ?? defaults.apiKeyCacheMs,
     // Suites write far faster than any client should; the rate limit has its own tests.
     limits: { ...defaults.limits, writesPerMinute: 0, ...options.limits },
   };
