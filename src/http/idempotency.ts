@@ -3,12 +3,13 @@ import type { Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../domain/idempotency.ts';
 import { scopeOfRequest } from './authenticate.ts';
+import { refuse } from './refusal.ts';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
-function refuse(graphql: boolean, status: number, code: string, message: string): Response {
-  const body = graphql ? { errors: [{ message, extensions: { code } }] } : { detail: message, code };
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+/** What makes a retry the same request: method, path, query and body. */
+export function fingerprintOf(method: string, pathAndQuery: string, body: string): string {
+  return createHash('sha256').update(`${method} ${pathAndQuery}\n${body}`).digest('hex');
 }
 
 /** Writes that a retry must not repeat: GraphQL over POST (not subscriptions) and every REST call but GET. */
@@ -31,9 +32,8 @@ export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin 
     async onRequest({ request, url, endResponse }) {
       const key = request.headers.get('idempotency-key');
       if (key === null || !isWrite(request, url, graphqlEndpoint)) return;
-      const graphql = url.pathname === graphqlEndpoint;
       if (!KEY.test(key)) {
-        endResponse(refuse(graphql, 400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 printable ASCII characters'));
+        endResponse(refuse(url.pathname, { status: 400, code: 'BAD_IDEMPOTENCY_KEY', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }));
         return;
       }
       let tenantId: string;
@@ -42,8 +42,7 @@ export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin 
       } catch {
         return; // the request itself answers 401
       }
-      const body = await request.clone().text();
-      const fingerprint = createHash('sha256').update(`${request.method} ${url.pathname}${url.search}\n${body}`).digest('hex');
+      const fingerprint = fingerprintOf(request.method, url.pathname + url.search, await request.clone().text());
       const claim = await claimIdempotencyKey(deps, tenantId, key, fingerprint);
       switch (claim.kind) {
         case 'run':
@@ -58,10 +57,10 @@ export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin 
           );
           return;
         case 'reused':
-          endResponse(refuse(graphql, 422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request'));
+          endResponse(refuse(url.pathname, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED', message: 'This Idempotency-Key was used for a different request' }));
           return;
         case 'in-progress':
-          endResponse(refuse(graphql, 409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still running'));
+          endResponse(refuse(url.pathname, { status: 409, code: 'IDEMPOTENCY_KEY_IN_PROGRESS', message: 'A request with this Idempotency-Key is still running' }));
           return;
       }
     },

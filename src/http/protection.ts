@@ -8,6 +8,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config/config.ts';
+import { refuse } from './refusal.ts';
 
 /** graphql-armor rejects with a bare message; clients get a code to switch on as well. */
 const coded =
@@ -16,35 +17,26 @@ const coded =
     Object.assign(error.extensions, { code });
   };
 
-function tooLarge(limit: number): Response {
-  const message = `The request body is larger than ${limit} bytes`;
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }), {
-    status: 413,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
-}
-
-/** Counts a body as it streams in, so a chunked upload without Content-Length is capped too. */
-async function exceeds(request: Request, limit: number): Promise<boolean> {
-  const reader = request.clone().body?.getReader();
-  if (!reader) return false;
+/**
+ * Reads a body sent without Content-Length (chunked) up to `limit` bytes, and no further:
+ * undefined once it is larger. A request's body stream can be read only once (a clone
+ * of a Node request shares it), so what was read is handed on as the body.
+ */
+async function readUpTo(body: ReadableStream<Uint8Array<ArrayBuffer>>, limit: number): Promise<Blob | undefined> {
+  const reader = body.getReader();
+  const parts: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return false;
+    if (done) return new Blob(parts);
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      return true;
+      return undefined;
     }
+    parts.push(value);
   }
 }
-
-const badRequest = (message: string) =>
-  new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), {
-    status: 400,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
 
 /** GET parameters that must hold JSON are checked here: yoga would answer a 500 for them. */
 function useQueryStringJson(graphqlEndpoint: string): Plugin {
@@ -57,7 +49,7 @@ function useQueryStringJson(graphqlEndpoint: string): Plugin {
         try {
           JSON.parse(raw);
         } catch {
-          endResponse(badRequest(`The ${name} parameter is not valid JSON`));
+          endResponse(refuse(url.pathname, { status: 400, code: 'BAD_REQUEST', message: `The ${name} parameter is not valid JSON` }));
           return;
         }
       }
@@ -94,24 +86,49 @@ function useNestingLimit(maxNesting: number): Plugin {
   };
 }
 
-function useBodyLimit(limit: number): Plugin {
+/**
+ * Refuses a body over `limit` bytes with 413, on every path: by its Content-Length
+ * without reading it, or, sent chunked, as soon as the bytes read pass the limit. It
+ * must come first among the plugins: a chunked body is replaced by the bytes read, and
+ * every later plugin and handler has to see that request.
+ */
+export function useBodyLimit(limit: number): Plugin {
+  const tooLarge = {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    message: `The request body is larger than ${limit} bytes`,
+    // Otherwise Node reads the rest of the refused body to keep the connection for reuse.
+    headers: { connection: 'close' },
+  };
   return {
-    async onRequest({ request, endResponse }) {
+    async onRequest({ request, url, setRequest, endResponse, fetchAPI }) {
       if (request.method === 'GET' || request.method === 'HEAD') return;
       const declared = request.headers.get('content-length');
-      if (declared !== null ? Number(declared) > limit : await exceeds(request, limit)) endResponse(tooLarge(limit));
+      if (declared !== null) {
+        if (Number(declared) > limit) endResponse(refuse(url.pathname, tooLarge));
+        return;
+      }
+      if (!request.body) return;
+      const body = await readUpTo(request.body, limit);
+      if (!body) {
+        endResponse(refuse(url.pathname, tooLarge));
+        return;
+      }
+      const headers = new fetchAPI.Headers(request.headers);
+      headers.delete('transfer-encoding');
+      headers.set('content-length', String(body.size));
+      setRequest(new fetchAPI.Request(request.url, { method: request.method, headers, body, signal: request.signal }));
     },
   };
 }
 
 /**
  * The ecosystem's guards against abusive operations (graphql-armor: depth, aliases,
- * directives, tokens, cost; yoga: CSRF, introspection), a request body limit and, as
- * yoga's default, no batching. Rejections are GraphQL errors with a code, never crashes.
+ * directives, tokens, cost; yoga: CSRF, introspection) and, as yoga's default, no
+ * batching. Rejections are GraphQL errors with a code, never crashes.
  */
 export function protectionPlugins(limits: Limits): Plugin[] {
   const plugins: Plugin[] = [
-    useBodyLimit(limits.maxBodyBytes),
     useQueryStringJson('/graphql'),
     // Far beyond any real query (maxDepth guards those); only stops parser stack exhaustion.
     useNestingLimit(Math.max(100, limits.maxDepth * 4)),

@@ -2,6 +2,7 @@ import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { hashKey } from '../domain/api-keys.ts';
 import { apiKeyFrom } from './api-key.ts';
+import { refuse } from './refusal.ts';
 
 /**
  * A token bucket per API key: `perMinute` writes, refilled continuously. Kept in this
@@ -55,12 +56,7 @@ export function useWriteRateLimit(perMinute: number, graphqlEndpoint: string): P
       if (!key) return; // the route answers 401
       const wait = limiter.take(hashKey(key));
       if (wait === 0) return;
-      endResponse(
-        new Response(JSON.stringify({ detail: message(wait), code: 'RATE_LIMITED', retry_after: wait }), {
-          status: 429,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(wait) },
-        }),
-      );
+      endResponse(refuse(url.pathname, { status: 429, code: 'RATE_LIMITED', message: message(wait), headers: { 'retry-after': String(wait) } }));
     },
     onExecute({ args, setResultAndStopExecution }) {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;

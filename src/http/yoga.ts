@@ -11,7 +11,7 @@ import { scopeOfRequest } from './authenticate.ts';
 import { EXAMPLE_OPERATIONS } from './graphiql-examples.ts';
 import { useHealthChecks } from './health.ts';
 import { useIdempotencyKeys } from './idempotency.ts';
-import { protectionPlugins } from './protection.ts';
+import { protectionPlugins, useBodyLimit } from './protection.ts';
 import { useWriteRateLimit } from './rate-limit.ts';
 import { useRequestLog, yogaLogging } from './request-log.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -71,6 +71,7 @@ export function createGateway({ deps, tokens, limits, logger, metrics, demoKey }
     graphqlEndpoint: '/graphql',
     logging: yogaLogging(logger),
     plugins: [
+      useBodyLimit(limits.maxBodyBytes),
       useHealthChecks(deps.store),
       metrics,
       useRequestLog(logger),
@@ -80,7 +81,7 @@ export function createGateway({ deps, tokens, limits, logger, metrics, demoKey }
       useRestRoutes(deps, tokens),
     ].filter((plugin) => plugin !== undefined),
     landingPage: false,
-    // protection.ts limits the body by its Content-Length (reading only a chunked body).
+    // useBodyLimit limits the body by its Content-Length (reading only a chunked body).
     // Yoga's own limit streams every body through a TransformStream: a stream pipeline,
     // with its AbortController and DOMException, per request (7% of a trivial request's CPU).
     maxRequestBodySize: false,

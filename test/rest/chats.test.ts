@@ -286,7 +286,7 @@ describe('DELETE /api/v1/chats/{chat_id}', () => {
     t = await startTestServer();
     const { chatId } = await chatWithMessages(t, 0);
     const r = await rest(t, 'PUT', `/api/v1/chats/${chatId}`, { key: t.keys.a });
-    expectJson(r, 405, { detail: 'Method Not Allowed' });
+    expectJson(r, 405, { detail: 'Method Not Allowed', code: 'METHOD_NOT_ALLOWED' });
     expect(r.headers.get('allow')).toBe('GET, DELETE');
   });
 });

@@ -1,4 +1,4 @@
-import { type Problem, STATUS_OF, json } from './problem.ts';
+import { type Problem, json, statusOf } from './problem.ts';
 
 /**
  * Errors as FastAPI services answer them (seeds 000, 001, 002): {"detail": "..."}, and
@@ -31,7 +31,9 @@ export function fastApiError(problem: Problem, locate: (field: string) => 'path'
       );
     case 'unauthenticated':
       return json({ detail: problem.message }, 401, { 'www-authenticate': 'ApiKey' });
+    case 'refused':
+      return json({ detail: problem.message, code: problem.code }, problem.status, problem.headers);
     default:
-      return json({ detail: problem.message }, STATUS_OF[problem.kind]);
+      return json({ detail: problem.message }, statusOf(problem));
   }
 }

@@ -17,7 +17,12 @@ export type Problem =
   | { kind: 'conflict'; message: string; reason: string; activeConnections: number | null; currentVersion: number | null }
   | { kind: 'invalid'; message: string; fieldErrors: FieldError[] }
   | { kind: 'forbidden'; message: string }
-  | { kind: 'internal'; message: string };
+  | { kind: 'internal'; message: string }
+  /**
+   * Turned away before any handler ran (method not served, body too large, rate limit,
+   * Idempotency-Key): the status is the same in every family, only the body's shape differs.
+   */
+  | { kind: 'refused'; status: number; code: string; message: string; headers?: Record<string, string> };
 
 export function problemOf(error: unknown): Problem | undefined {
   if (error instanceof UnauthenticatedError) return { kind: 'unauthenticated', message: error.message };
@@ -59,7 +64,7 @@ export function withProblems(
   });
 }
 
-export const STATUS_OF: Record<Problem['kind'], number> = {
+const STATUS_OF: Record<Exclude<Problem['kind'], 'refused'>, number> = {
   unauthenticated: 401,
   forbidden: 403,
   'not-found': 404,
@@ -67,3 +72,5 @@ export const STATUS_OF: Record<Problem['kind'], number> = {
   invalid: 422,
   internal: 500,
 };
+
+export const statusOf = (problem: Problem): number => (problem.kind === 'refused' ? problem.status : STATUS_OF[problem.kind]);

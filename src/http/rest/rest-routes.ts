@@ -3,7 +3,7 @@ import packageJson from '../../../package.json' with { type: 'json' };
 import type { Deps } from '../../domain/deps.ts';
 import type { TokenSource } from '../../domain/token-sources.ts';
 import { openApiDocument } from './openapi.ts';
-import { json } from './problem.ts';
+import { type Problem, withProblems } from './problem.ts';
 import { routeMatcher } from './route-table.ts';
 import { agentThreadRoutes } from './routes/agent-threads.ts';
 import { asyncMessageRoutes } from './routes/async-messages.ts';
@@ -11,7 +11,7 @@ import { chatMessageRoutes } from './routes/chatmessage.ts';
 import { chatThreadRoutes } from './routes/chat-threads.ts';
 import { chatRoutes } from './routes/chats.ts';
 
-/** The seed APIs' routes (DESIGN.md "REST compatibility"), each a thin call of a domain operation. */
+/** The seed APIs' routes (README "REST compatibility"), each a thin call of a domain operation. */
 export const REST_ROUTES = [
   ...asyncMessageRoutes,
   ...chatRoutes,
@@ -20,12 +20,22 @@ export const REST_ROUTES = [
   ...agentThreadRoutes,
 ];
 
+const routes = routeMatcher(REST_ROUTES);
+
+/**
+ * How the REST family that serves `pathname` shapes a failure (FastAPI's `detail`,
+ * Flowise's `statusCode`, the agents API's `error`); undefined for any other path.
+ * Refusals made before a route runs (body size, rate limit, Idempotency-Key) ask here.
+ */
+export function restFailureAt(pathname: string): ((problem: Problem) => Response) | undefined {
+  return routes.failAt(pathname);
+}
+
 /**
  * Serves the REST routes and /openapi.json from the same server as GraphQL: a request
  * that matches a route is answered before yoga looks at it.
  */
 export function useRestRoutes(deps: Deps, tokens: TokenSource): Plugin {
-  const match = routeMatcher(REST_ROUTES);
   const openApi = JSON.stringify(openApiDocument(REST_ROUTES, packageJson.version));
   return {
     onRequest({ request, url, endResponse }) {
@@ -33,13 +43,15 @@ export function useRestRoutes(deps: Deps, tokens: TokenSource): Plugin {
         endResponse(new Response(openApi, { headers: { 'content-type': 'application/json; charset=utf-8' } }));
         return;
       }
-      const found = match(request.method, url.pathname);
+      const found = routes.match(request.method, url.pathname);
       if (!found) return;
       if (found.kind === 'method-not-allowed') {
-        endResponse(json({ detail: 'Method Not Allowed' }, 405, { allow: found.allow.join(', ') }));
+        const headers = { allow: found.allow.join(', ') };
+        endResponse(found.fail({ kind: 'refused', status: 405, code: 'METHOD_NOT_ALLOWED', message: 'Method Not Allowed', headers }));
         return;
       }
-      return found.route.handle({ request, url, params: found.params, deps, tokens }).then(endResponse);
+      const { route, params } = found;
+      return withProblems(route.fail, () => route.handle({ request, url, params, deps, tokens })).then(endResponse);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Deps, Scope } from '../../domain/deps.ts';
 import type { TokenSource } from '../../domain/token-sources.ts';
+import type { Problem } from './problem.ts';
 
 /** What a REST handler gets: the request, its path parameters and the process's dependencies. */
 export interface RestContext {
@@ -26,7 +27,13 @@ export interface RestRoute {
   /** OpenAPI style: /api/v1/chats/{chat_id} */
   path: string;
   doc: OpenApiOperation;
+  /** Throws domain errors; `fail` answers them. */
   handle(ctx: RestContext): Promise<Response>;
+  /**
+   * Every failure on this route in its seed API's shape and status, the handler's and
+   * the refusals made before it runs alike. Routes of one path share a family.
+   */
+  fail(problem: Problem): Response;
 }
 
 /** Authenticates a REST request the same way as GraphQL, or throws UnauthenticatedError. */
@@ -49,30 +56,43 @@ function compile(route: RestRoute): CompiledRoute {
 
 export type Match =
   | { kind: 'route'; route: RestRoute; params: Record<string, string> }
-  | { kind: 'method-not-allowed'; allow: string[] };
+  /** `fail` is the family's of the path's routes. */
+  | { kind: 'method-not-allowed'; allow: string[]; fail: RestRoute['fail'] };
 
-/** Finds the route for a request; path parameters are percent-decoded. */
-export function routeMatcher(routes: readonly RestRoute[]): (method: string, pathname: string) => Match | undefined {
+export interface RouteMatcher {
+  /** The route for a request; path parameters are percent-decoded. */
+  match(method: string, pathname: string): Match | undefined;
+  /** How the routes at `pathname` answer failures, whatever the method; undefined off the table. */
+  failAt(pathname: string): RestRoute['fail'] | undefined;
+}
+
+export function routeMatcher(routes: readonly RestRoute[]): RouteMatcher {
   const compiled = routes.map(compile);
-  return (method, pathname) => {
-    const allow: string[] = [];
-    for (const c of compiled) {
-      const m = c.pattern.exec(pathname);
-      if (!m) continue;
-      if (c.route.method !== method) {
-        allow.push(c.route.method);
-        continue;
-      }
-      const params: Record<string, string> = {};
-      for (const [i, name] of c.names.entries()) {
-        try {
-          params[name] = decodeURIComponent(m[i + 1] ?? '');
-        } catch {
-          params[name] = m[i + 1] ?? '';
+  return {
+    match(method, pathname) {
+      const allow: string[] = [];
+      for (const c of compiled) {
+        const m = c.pattern.exec(pathname);
+        if (!m) continue;
+        if (c.route.method !== method) {
+          allow.push(c.route.method);
+          continue;
         }
+        const params: Record<string, string> = {};
+        for (const [i, name] of c.names.entries()) {
+          try {
+            params[name] = decodeURIComponent(m[i + 1] ?? '');
+          } catch {
+            params[name] = m[i + 1] ?? '';
+          }
+        }
+        return { kind: 'route', route: c.route, params };
       }
-      return { kind: 'route', route: c.route, params };
-    }
-    return allow.length > 0 ? { kind: 'method-not-allowed', allow } : undefined;
+      const fail = this.failAt(pathname);
+      return fail ? { kind: 'method-not-allowed', allow, fail } : undefined;
+    },
+    failAt(pathname) {
+      return compiled.find((c) => c.pattern.test(pathname))?.route.fail;
+    },
   };
 }

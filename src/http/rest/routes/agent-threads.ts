@@ -2,7 +2,7 @@ import { deleteThread } from '../../../domain/delete-thread.ts';
 import { Checker } from '../../../domain/validation.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
-import { type Problem, json, withProblems } from '../problem.ts';
+import { type Problem, json } from '../problem.ts';
 import { flag } from '../query.ts';
 import type { RestRoute } from '../route-table.ts';
 
@@ -10,8 +10,15 @@ import type { RestRoute } from '../route-table.ts';
 
 const API_VERSIONS = ['v1'];
 
-function agentError(status: number, code: string, message: string, param: string | null, type: string): Response {
-  return json({ error: { code, message, param, type } }, status);
+function agentError(
+  status: number,
+  code: string,
+  message: string,
+  param: string | null,
+  type: string,
+  headers?: Record<string, string>,
+): Response {
+  return json({ error: { code, message, param, type } }, status, headers);
 }
 
 function fail(problem: Problem): Response {
@@ -26,6 +33,10 @@ function fail(problem: Problem): Response {
       return agentError(403, 'forbidden', problem.message, null, 'permission_error');
     case 'internal':
       return agentError(500, 'server_error', problem.message, null, 'server_error');
+    case 'refused': {
+      const type = problem.status === 429 ? 'rate_limit_error' : 'invalid_request_error';
+      return agentError(problem.status, problem.code.toLowerCase(), problem.message, null, type, problem.headers);
+    }
     case 'invalid': {
       const message = problem.fieldErrors.map((e) => `${e.path.join('.')} ${e.message}`).join('; ');
       return agentError(400, 'invalid_value', message, problem.fieldErrors[0]?.path.join('.') ?? null, 'invalid_request_error');
@@ -57,24 +68,24 @@ export const agentThreadRoutes: RestRoute[] = [
         404: jsonResponse('AgentV1Error: no such thread'),
       },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
-        const apiVersion = ctx.url.searchParams.get('api-version');
-        if (!apiVersion) {
-          const message = "Missing required query parameter 'api-version'.";
-          return agentError(400, 'missing_required_parameter', message, 'api-version', 'invalid_request_error');
-        }
-        if (!API_VERSIONS.includes(apiVersion)) {
-          const message = `API version '${apiVersion}' is not supported; supported: ${API_VERSIONS.join(', ')}.`;
-          return agentError(400, 'unsupported_api_version', message, 'api-version', 'invalid_request_error');
-        }
-        const check = new Checker();
-        const id = check.id(['threadId'], ctx.params.threadId ?? '');
-        const permanent = flag(check, 'permanent', ctx.url.searchParams.get('permanent'));
-        check.done();
-        const result = await deleteThread(ctx.deps, scope, { id, permanent });
-        return json({ id: result.thread.id, deleted: true, object: 'thread.deleted' });
-      }),
+    fail,
+    handle: async (ctx) => {
+      const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
+      const apiVersion = ctx.url.searchParams.get('api-version');
+      if (!apiVersion) {
+        const message = "Missing required query parameter 'api-version'.";
+        return agentError(400, 'missing_required_parameter', message, 'api-version', 'invalid_request_error');
+      }
+      if (!API_VERSIONS.includes(apiVersion)) {
+        const message = `API version '${apiVersion}' is not supported; supported: ${API_VERSIONS.join(', ')}.`;
+        return agentError(400, 'unsupported_api_version', message, 'api-version', 'invalid_request_error');
+      }
+      const check = new Checker();
+      const id = check.id(['threadId'], ctx.params.threadId ?? '');
+      const permanent = flag(check, 'permanent', ctx.url.searchParams.get('permanent'));
+      check.done();
+      const result = await deleteThread(ctx.deps, scope, { id, permanent });
+      return json({ id: result.thread.id, deleted: true, object: 'thread.deleted' });
+    },
   },
 ];

@@ -8,7 +8,7 @@ import type { Permission } from '../../../domain/api-keys.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { fastApiError } from '../fastapi-errors.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
-import { type Problem, json, withProblems } from '../problem.ts';
+import { type Problem, json } from '../problem.ts';
 import type { RestContext, RestRoute } from '../route-table.ts';
 
 // Seed 000: the async chat stream API. The stream's id is the seed's message_id.
@@ -105,29 +105,29 @@ export const asyncMessageRoutes: RestRoute[] = [
       },
       responses: { 202: jsonResponse('Accepted: the stream is queued'), ...common },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'write' });
-        const body = (await ctx.request.json().catch(() => null)) as Record<string, unknown> | null;
-        const check = new Checker();
-        const threadId = body?.thread_id;
-        const prompt = body?.prompt;
-        if (typeof threadId !== 'string') check.fail(['thread_id'], 'is required (a string)');
-        if (typeof prompt !== 'string') check.fail(['prompt'], 'is required (a string)');
-        check.done();
-        const { stream, prompt: message } = await startStream(ctx.deps, scope, { threadId: threadId as string, prompt: prompt as string }, ctx.tokens);
-        return json(
-          {
-            message_id: stream.id,
-            status: stream.status.toLowerCase(),
-            thread_id: stream.thread_id,
-            prompt_message_id: message.id,
-            events_url: `/v1/messages/async/${stream.id}/events`,
-            status_url: `/v1/messages/async/${stream.id}/status`,
-          },
-          202,
-        );
-      }),
+    fail,
+    handle: async (ctx) => {
+      const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'write' });
+      const body = (await ctx.request.json().catch(() => null)) as Record<string, unknown> | null;
+      const check = new Checker();
+      const threadId = body?.thread_id;
+      const prompt = body?.prompt;
+      if (typeof threadId !== 'string') check.fail(['thread_id'], 'is required (a string)');
+      if (typeof prompt !== 'string') check.fail(['prompt'], 'is required (a string)');
+      check.done();
+      const { stream, prompt: message } = await startStream(ctx.deps, scope, { threadId: threadId as string, prompt: prompt as string }, ctx.tokens);
+      return json(
+        {
+          message_id: stream.id,
+          status: stream.status.toLowerCase(),
+          thread_id: stream.thread_id,
+          prompt_message_id: message.id,
+          events_url: `/v1/messages/async/${stream.id}/events`,
+          status_url: `/v1/messages/async/${stream.id}/status`,
+        },
+        202,
+      );
+    },
   },
   {
     method: 'GET',
@@ -142,14 +142,14 @@ export const asyncMessageRoutes: RestRoute[] = [
       parameters: [messageId, queryParam('after_seq', 'Resume after this seq (Last-Event-ID takes precedence)', { type: 'integer' })],
       responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': {} } }, ...common },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const { scope, id } = await streamOf(ctx, 'read');
-        const check = new Checker();
-        const after = resumeAfter(ctx, check);
-        check.done();
-        return eventStream(await watchStream(ctx.deps, scope, id, after), ctx.request.signal);
-      }),
+    fail,
+    handle: async (ctx) => {
+      const { scope, id } = await streamOf(ctx, 'read');
+      const check = new Checker();
+      const after = resumeAfter(ctx, check);
+      check.done();
+      return eventStream(await watchStream(ctx.deps, scope, id, after), ctx.request.signal);
+    },
   },
   {
     method: 'GET',
@@ -161,11 +161,11 @@ export const asyncMessageRoutes: RestRoute[] = [
       parameters: [messageId],
       responses: { 200: jsonResponse('The stream status'), ...common },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const { scope, id } = await streamOf(ctx, 'read');
-        return json(await statusBody(ctx, await requireStream(ctx.deps, scope, id)));
-      }),
+    fail,
+    handle: async (ctx) => {
+      const { scope, id } = await streamOf(ctx, 'read');
+      return json(await statusBody(ctx, await requireStream(ctx.deps, scope, id)));
+    },
   },
   {
     method: 'POST',
@@ -177,12 +177,12 @@ export const asyncMessageRoutes: RestRoute[] = [
       parameters: [messageId],
       responses: { 200: jsonResponse('The stream after the cancel; was_active is false when it had already finished'), ...common },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const { scope, id } = await streamOf(ctx, 'write');
-        const { stream, wasActive } = await cancelStream(ctx.deps, scope, { id });
-        return json({ ...(await statusBody(ctx, stream)), was_active: wasActive });
-      }),
+    fail,
+    handle: async (ctx) => {
+      const { scope, id } = await streamOf(ctx, 'write');
+      const { stream, wasActive } = await cancelStream(ctx.deps, scope, { id });
+      return json({ ...(await statusBody(ctx, stream)), was_active: wasActive });
+    },
   },
   {
     method: 'DELETE',
@@ -195,11 +195,11 @@ export const asyncMessageRoutes: RestRoute[] = [
       parameters: [messageId],
       responses: { 204: { description: 'Deleted' }, ...common },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const { scope, id } = await streamOf(ctx, 'delete');
-        await deleteStream(ctx.deps, scope, { id });
-        return new Response(null, { status: 204 });
-      }),
+    fail,
+    handle: async (ctx) => {
+      const { scope, id } = await streamOf(ctx, 'delete');
+      await deleteStream(ctx.deps, scope, { id });
+      return new Response(null, { status: 204 });
+    },
   },
 ];

@@ -3,7 +3,7 @@ import { Checker } from '../../../domain/validation.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { fastApiError } from '../fastapi-errors.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
-import { type Problem, json, withProblems } from '../problem.ts';
+import { type Problem, json } from '../problem.ts';
 import { flag } from '../query.ts';
 import type { RestRoute } from '../route-table.ts';
 
@@ -36,39 +36,39 @@ export const chatThreadRoutes: RestRoute[] = [
         422: jsonResponse('Validation Error (HTTPValidationError)'),
       },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
-        const check = new Checker();
-        const id = check.id(['thread_id'], ctx.params.thread_id ?? '');
-        const permanent = flag(check, 'permanent', ctx.url.searchParams.get('permanent'));
-        const expectedVersion = version(check, ctx.url.searchParams.get('expectedVersion'));
-        check.done();
-        const r = await deleteThread(ctx.deps, scope, { id, permanent, expectedVersion });
-        // Only fields we can fill truthfully; the seed's others are left out.
-        return json({
-          status: 'success',
-          message: r.permanent ? 'Thread permanently deleted' : 'Thread deleted; it can be restored until its restoreUntil',
-          threadId: r.thread.id,
-          deletedMessageCount: r.deletedMessageCount,
-          deletedAt: r.deletedAt,
-          deletedBy: r.deletedBy,
-          softDelete: !r.permanent,
-          permanentDelete: r.permanent,
-          canRestore: !r.permanent,
-          ...(r.restoreUntil !== null && { restoreUntil: r.restoreUntil }),
-          ...(r.thread.title !== null && { threadTitle: r.thread.title }),
-          requestId: r.requestId,
-          operationDurationMs: r.operationDurationMs,
-          timestamp: r.deletedAt,
-          errors: [],
-          warnings: [],
-          errorCount: 0,
-          warningCount: 0,
-          auditLogId: r.auditEntry.id,
-          backupCreated: false,
-        });
-      }),
+    fail,
+    handle: async (ctx) => {
+      const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
+      const check = new Checker();
+      const id = check.id(['thread_id'], ctx.params.thread_id ?? '');
+      const permanent = flag(check, 'permanent', ctx.url.searchParams.get('permanent'));
+      const expectedVersion = version(check, ctx.url.searchParams.get('expectedVersion'));
+      check.done();
+      const r = await deleteThread(ctx.deps, scope, { id, permanent, expectedVersion });
+      // Only fields we can fill truthfully; the seed's others are left out.
+      return json({
+        status: 'success',
+        message: r.permanent ? 'Thread permanently deleted' : 'Thread deleted; it can be restored until its restoreUntil',
+        threadId: r.thread.id,
+        deletedMessageCount: r.deletedMessageCount,
+        deletedAt: r.deletedAt,
+        deletedBy: r.deletedBy,
+        softDelete: !r.permanent,
+        permanentDelete: r.permanent,
+        canRestore: !r.permanent,
+        ...(r.restoreUntil !== null && { restoreUntil: r.restoreUntil }),
+        ...(r.thread.title !== null && { threadTitle: r.thread.title }),
+        requestId: r.requestId,
+        operationDurationMs: r.operationDurationMs,
+        timestamp: r.deletedAt,
+        errors: [],
+        warnings: [],
+        errorCount: 0,
+        warningCount: 0,
+        auditLogId: r.auditEntry.id,
+        backupCreated: false,
+      });
+    },
   },
 ];
 

@@ -2,14 +2,14 @@ import { deleteMessages } from '../../../domain/delete-messages.ts';
 import { Checker, isId } from '../../../domain/validation.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
-import { type Problem, json, withProblems } from '../problem.ts';
+import { type Problem, json } from '../problem.ts';
 import { flag, list } from '../query.ts';
 import type { RestContext, RestRoute } from '../route-table.ts';
 
 // Seed 003: Flowise's DELETE /api/v1/chatmessage/{id}; errors as Flowise answers them.
 
-function flowiseError(statusCode: number, message: string): Response {
-  return json({ statusCode, success: false, message }, statusCode);
+function flowiseError(statusCode: number, message: string, headers?: Record<string, string>): Response {
+  return json({ statusCode, success: false, message }, statusCode, headers);
 }
 
 function fail(problem: Problem): Response {
@@ -29,6 +29,8 @@ function fail(problem: Problem): Response {
       return flowiseError(403, problem.message);
     case 'internal':
       return flowiseError(500, 'Error clearing chat messages');
+    case 'refused':
+      return flowiseError(problem.status, problem.message, problem.headers);
   }
 }
 
@@ -43,32 +45,30 @@ const CHAT_TYPES = ['INTERNAL', 'EXTERNAL'] as const;
 const FEEDBACK_TYPES = ['THUMBS_UP', 'THUMBS_DOWN'] as const;
 
 async function handle(ctx: RestContext): Promise<Response> {
-  return withProblems(fail, async () => {
-    const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
-    const flowId = ctx.params.id ?? '';
-    if (flowId === '') return flowiseError(412, 'chatflowid not provided!');
-    // Flowise answers 404 for any id that names no chatflow; one that is not even an id is one.
-    if (!isId(flowId)) return flowiseError(404, `Chatflow ${flowId} not found`);
-    const q = ctx.url.searchParams;
-    const check = new Checker();
-    const text = (name: string) => q.get(name) ?? undefined;
-    const filter = {
-      chatId: text('chatId'),
-      threadId: text('threadId'),
-      sessionId: text('sessionId'),
-      memoryType: text('memoryType'),
-      chatTypes: list(check, 'chatType', q.getAll('chatType'), CHAT_TYPES),
-      feedbackTypes: list(check, 'feedbackType', q.getAll('feedbackType'), FEEDBACK_TYPES),
-      startDate: text('startDate'),
-      endDate: text('endDate'),
-    };
-    const hardDelete = flag(check, 'hardDelete', q.get('hardDelete'));
-    // Accepted for compatibility; it only tells where the client's dialog was.
-    flag(check, 'isClearFromViewMessageDialog', q.get('isClearFromViewMessageDialog'));
-    check.done();
-    const result = await deleteMessages(ctx.deps, scope, { flowId, filter, hardDelete });
-    return json({ affected: result.affected, raw: [] });
-  });
+  const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
+  const flowId = ctx.params.id ?? '';
+  if (flowId === '') return flowiseError(412, 'chatflowid not provided!');
+  // Flowise answers 404 for any id that names no chatflow; one that is not even an id is one.
+  if (!isId(flowId)) return flowiseError(404, `Chatflow ${flowId} not found`);
+  const q = ctx.url.searchParams;
+  const check = new Checker();
+  const text = (name: string) => q.get(name) ?? undefined;
+  const filter = {
+    chatId: text('chatId'),
+    threadId: text('threadId'),
+    sessionId: text('sessionId'),
+    memoryType: text('memoryType'),
+    chatTypes: list(check, 'chatType', q.getAll('chatType'), CHAT_TYPES),
+    feedbackTypes: list(check, 'feedbackType', q.getAll('feedbackType'), FEEDBACK_TYPES),
+    startDate: text('startDate'),
+    endDate: text('endDate'),
+  };
+  const hardDelete = flag(check, 'hardDelete', q.get('hardDelete'));
+  // Accepted for compatibility; it only tells where the client's dialog was.
+  flag(check, 'isClearFromViewMessageDialog', q.get('isClearFromViewMessageDialog'));
+  check.done();
+  const result = await deleteMessages(ctx.deps, scope, { flowId, filter, hardDelete });
+  return json({ affected: result.affected, raw: [] });
 }
 
 export const chatMessageRoutes: RestRoute[] = [
@@ -110,6 +110,7 @@ export const chatMessageRoutes: RestRoute[] = [
         412: jsonResponse('Precondition Failed - Missing required ID parameter'),
       },
     },
+    fail,
     handle,
   },
   {
@@ -121,6 +122,7 @@ export const chatMessageRoutes: RestRoute[] = [
       tags: ['Chat messages (seed 003)'],
       responses: { 412: jsonResponse('Precondition Failed - Missing required ID parameter') },
     },
+    fail,
     handle,
   },
 ];

@@ -6,7 +6,7 @@ import { scopeOfRequest } from '../../authenticate.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
 import { flag } from '../query.ts';
 import { fastApiError } from '../fastapi-errors.ts';
-import { type Problem, json, withProblems } from '../problem.ts';
+import { type Problem, json } from '../problem.ts';
 import type { RestContext, RestRoute } from '../route-table.ts';
 
 // Seed 001: a tenant chat API in FastAPI style; errors are {"detail": "..."}.
@@ -41,22 +41,22 @@ export const chatRoutes: RestRoute[] = [
       parameters: [chatId],
       responses: { 200: jsonResponse('The chat'), ...errors },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const { scope, id } = await chatOf(ctx, 'read');
-        const chat = await requireChat(ctx.deps, scope, id);
-        const counts = await messageCountsOfChats(ctx.deps, [id]);
-        return json({
-          id: chat.id,
-          flow_id: chat.flow_id,
-          title: chat.title,
-          version: chat.version,
-          created_at: chat.created_at,
-          updated_at: chat.updated_at,
-          message_count: counts.get(id) ?? 0,
-          active_connections: await ctx.deps.live.activeConnections(id),
-        });
-      }),
+    fail,
+    handle: async (ctx) => {
+      const { scope, id } = await chatOf(ctx, 'read');
+      const chat = await requireChat(ctx.deps, scope, id);
+      const counts = await messageCountsOfChats(ctx.deps, [id]);
+      return json({
+        id: chat.id,
+        flow_id: chat.flow_id,
+        title: chat.title,
+        version: chat.version,
+        created_at: chat.created_at,
+        updated_at: chat.updated_at,
+        message_count: counts.get(id) ?? 0,
+        active_connections: await ctx.deps.live.activeConnections(id),
+      });
+    },
   },
   {
     method: 'DELETE',
@@ -75,11 +75,11 @@ export const chatRoutes: RestRoute[] = [
         409: jsonResponse('Chat cannot be deleted: active WebSocket/SSE connections'),
       },
     },
-    handle: (ctx) =>
-      withProblems(fail, async () => {
-        const { scope, id, force } = await chatOf(ctx, 'delete');
-        const result = await deleteChat(ctx.deps, scope, { id, force });
-        return json({ success: true, message: 'Chat deleted successfully', deleted_at: result.deletedAt });
-      }),
+    fail,
+    handle: async (ctx) => {
+      const { scope, id, force } = await chatOf(ctx, 'delete');
+      const result = await deleteChat(ctx.deps, scope, { id, force });
+      return json({ success: true, message: 'Chat deleted successfully', deleted_at: result.deletedAt });
+    },
   },
 ];
