@@ -10,11 +10,18 @@ import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config/config.ts';
 import { refuse } from './refusal.ts';
 
-/** graphql-armor rejects with a bare message; clients get a code to switch on as well. */
+/**
+ * A refused document is a request error, as a validation error is: 400 under
+ * `application/graphql-response+json`, 200 under legacy `application/json` (yoga's
+ * `spec` flag), as the GraphQL-over-HTTP spec asks.
+ */
+const REQUEST_ERROR = { spec: true, status: 400 };
+
+/** graphql-armor rejects with a bare message; clients get a code to switch on and the status. */
 const coded =
   (code: string) =>
   (_context: unknown, error: GraphQLError): void => {
-    Object.assign(error.extensions, { code });
+    Object.assign(error.extensions, { code, http: REQUEST_ERROR });
   };
 
 /**
@@ -77,7 +84,7 @@ function useNestingLimit(maxNesting: number): Plugin {
           depth++;
           if (depth > maxNesting) {
             throw new GraphQLError(`The document nests deeper than ${maxNesting} levels`, {
-              extensions: { code: 'DEPTH_LIMIT_EXCEEDED', http: { status: 400 } },
+              extensions: { code: 'DEPTH_LIMIT_EXCEEDED', http: REQUEST_ERROR },
             });
           }
         } else if (c === '}' || c === ')' || c === ']') depth--;
@@ -141,7 +148,8 @@ export function protectionPlugins(limits: Limits): Plugin[] {
       flattenFragments: true,
       onReject: [coded('DEPTH_LIMIT_EXCEEDED')],
     }) as Plugin,
-    maxAliasesPlugin({ n: limits.maxAliases, onReject: [coded('ALIAS_LIMIT_EXCEEDED')] }) as Plugin,
+    // graphql-armor lets `__typename` aliases through by default; 1,000 of them are work too.
+    maxAliasesPlugin({ n: limits.maxAliases, allowList: [], onReject: [coded('ALIAS_LIMIT_EXCEEDED')] }) as Plugin,
     maxDirectivesPlugin({ n: limits.maxDirectives, onReject: [coded('DIRECTIVE_LIMIT_EXCEEDED')] }) as Plugin,
     costLimitPlugin({ maxCost: limits.maxCost, ignoreIntrospection: true, onReject: [coded('COST_LIMIT_EXCEEDED')] }) as Plugin,
   ];

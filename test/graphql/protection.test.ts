@@ -20,6 +20,30 @@ describe('limits on what one request may ask', () => {
     expect((await t.gql('{ flows { edges { node { id } } } }')).body.errors).toBeUndefined();
   });
 
+  it.each([
+    ['ALIAS_LIMIT_EXCEEDED', `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: flows { edges { node { id } } }`).join(' ')} }`],
+    ['DEPTH_LIMIT_EXCEEDED', '{ chats { edges { node { threads { edges { node { id } } } } } } }'],
+    ['DEPTH_LIMIT_EXCEEDED', `{ flows(first: ${'['.repeat(101)}1${']'.repeat(101)}) { __typename } }`],
+    ['TOKEN_LIMIT_EXCEEDED', `{ ${Array.from({ length: 80 }, (_, i) => `f${i}: flows { __typename }`).join(' ')} }`],
+    ['DIRECTIVE_LIMIT_EXCEEDED', `{ __typename ${'@include(if: true) '.repeat(4)} }`],
+    ['COST_LIMIT_EXCEEDED', '{ flows { edges { node { id name } } } }'],
+  ])('a %s refusal is a request error: 400 under application/graphql-response+json, 200 under application/json', async (code, query) => {
+    t = await startTestApp({ limits: { maxAliases: 5, maxDepth: 6, maxTokens: 200, maxDirectives: 3, maxCost: 10 } });
+    const strict = await t.gql(query, {}, { headers: { accept: 'application/graphql-response+json' } });
+    expect({ status: strict.status, code: strict.body.errors?.[0]?.extensions?.code, data: strict.body.data }).toEqual({ status: 400, code, data: undefined });
+    expect(strict.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+    const legacy = await t.gql(query, {}, { headers: { accept: 'application/json' } });
+    expect({ status: legacy.status, code: legacy.body.errors?.[0]?.extensions?.code }).toEqual({ status: 200, code });
+  });
+
+  it('counts `__typename` aliases too: 1,000 of them are refused at the default limit', async () => {
+    t = await startTestApp();
+    const query = `{ ${Array.from({ length: 1000 }, (_, i) => `t${i}: __typename`).join(' ')} }`;
+    const r = await t.gql(query, {}, { headers: { accept: 'application/graphql-response+json' } });
+    expect({ status: r.status, code: r.body.errors?.[0]?.extensions?.code }).toEqual({ status: 400, code: 'ALIAS_LIMIT_EXCEEDED' });
+    expect((await t.gql('{ a: __typename b: __typename }')).body.data).toEqual({ a: 'Query', b: 'Query' });
+  });
+
   it('refuses a body over the limit with 413, before reading it as GraphQL', async () => {
     t = await startTestApp({ limits: { maxBodyBytes: 1000 } });
     const r = await t.gql(`mutation($n: String!) { createFlow(input: { name: $n, type: CHATFLOW }) { __typename } }`, { n: 'x'.repeat(2000) });
