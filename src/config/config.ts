@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-/** Everything the process reads from its environment or config file (DESIGN.md "Configuration"). */
+/** Everything the process reads from its environment or config file (README "Configuration"). */
 export interface Config {
   port: number;
   host: string;

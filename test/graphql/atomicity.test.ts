@@ -21,7 +21,7 @@ import {
   waitForTokens,
 } from './documents.ts';
 
-// DESIGN.md, "The four deletes": all run in one transaction with their audit entry: all
+// docs/design.md#the-four-deletes: all run in one transaction with their audit entry: all
 // or nothing. A failure is forced with a trigger that aborts one statement of the delete;
 // the client gets a masked error and every row is as it was.
 

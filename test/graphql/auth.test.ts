@@ -4,7 +4,7 @@ import { chatWithMessages, createFlow } from '../helpers/fixtures.ts';
 import { type GqlResult, type TestApp, startTestApp } from '../helpers/harness.ts';
 import { DELETE_CHAT, readChat } from './documents.ts';
 
-// DESIGN.md, "Authentication": `x-api-key: <key>` or `Authorization: Bearer <key>`.
+// docs/design.md#authentication-and-permissions: `x-api-key: <key>` or `Authorization: Bearer <key>`.
 // Keys are stored hashed. Missing or unknown key: HTTP 401 and a GraphQL error with
 // extensions.code = "UNAUTHENTICATED".
 

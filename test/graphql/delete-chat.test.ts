@@ -28,7 +28,7 @@ import {
 } from './documents.ts';
 import { CHAT_EVENTS_SUB, STREAM_EVENTS_SUB, endsWithin, subscribe } from './sse.ts';
 
-// DESIGN.md, "The four deletes", deleteChat(id, expectedVersion, force): permanently removes
+// docs/design.md#deletechat, deleteChat(id, expectedVersion, force): permanently removes
 // the chat, its threads (soft-deleted ones too), messages, streams and their events.
 
 let t: TestApp;

@@ -15,7 +15,7 @@ import {
   waitForTokens,
 } from './documents.ts';
 
-// DESIGN.md, "The four deletes", deleteMessages(flowId, filter, hardDelete = false):
+// docs/design.md#deletemessages, deleteMessages(flowId, filter, hardDelete = false):
 // deletes the flow's messages that match every given filter field; no filter means all
 // of them. feedbackTypes matches the rated messages and the USER message that prompted
 // each of them in the same thread. Dates are inclusive.

@@ -22,7 +22,7 @@ import {
 } from './documents.ts';
 import { STREAM_EVENTS_SUB, endsWithin, subscribe } from './sse.ts';
 
-// DESIGN.md, "The four deletes", deleteStream(id, expectedVersion): a QUEUED or RUNNING
+// docs/design.md#deletestream, deleteStream(id, expectedVersion): a QUEUED or RUNNING
 // stream is cancelled first; then the stream, its cached events, its partial output and
 // its task and cancellation handles are removed. Subscribers get a final DELETED event.
 // The message that a COMPLETED stream committed to its thread stays.

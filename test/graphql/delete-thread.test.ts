@@ -25,7 +25,7 @@ import {
   waitForTokens,
 } from './documents.ts';
 
-// DESIGN.md, "The four deletes", deleteThread(id, permanent = false, expectedVersion):
+// docs/design.md#deletethread, deleteThread(id, permanent = false, expectedVersion):
 // soft by default, restorable for 30 days, then purged; permanent erases at once.
 
 let t: TestApp;

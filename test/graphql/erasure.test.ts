@@ -21,7 +21,7 @@ import {
   waitUntil,
 } from './documents.ts';
 
-// DESIGN.md, "Erasure is real": permanent deletes leave no readable copy of the content in
+// docs/design.md#erasure-is-real: permanent deletes leave no readable copy of the content in
 // the database files; the deleted text cannot be found in the bytes of the .db or -wal file.
 // The audit log never holds message content.
 

@@ -6,7 +6,7 @@ import { chatWithMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { deleteChat, deleteMessages, messageIds, readChat, readThread, waitUntil } from './documents.ts';
 
-// DESIGN.md, "The four deletes", Large deletes: a chat with a million messages must not
+// docs/design.md#large-deletes: a chat with a million messages must not
 // freeze the server: the rows vanish from reads at once, the physical erasure runs in
 // bounded chunks that yield to the event loop, from a durable queue that resumes after a
 // crash. Other requests keep their latency meanwhile.

@@ -13,7 +13,7 @@ import {
   waitForStatus,
 } from './documents.ts';
 
-// DESIGN.md, "The four deletes", Repeats: a second delete of the same resource answers
+// docs/design.md#repeats-and-idempotency-key: a second delete of the same resource answers
 // NotFoundError. A client that sends an Idempotency-Key header gets the first answer
 // again on a retry instead.
 

@@ -22,7 +22,7 @@ import {
 } from './documents.ts';
 import { CHAT_EVENTS_SUB, STREAM_EVENTS_SUB, endsWithin, subscribe } from './sse.ts';
 
-// DESIGN.md, "The data": every row carries its tenant. A resource of another tenant is
+// docs/design.md#tenancy: every row carries its tenant. A resource of another tenant is
 // indistinguishable from a missing one: NotFoundError, never a hint that it exists.
 
 let t: TestApp;

@@ -15,8 +15,9 @@ import {
 } from './documents.ts';
 
 // Bad input is answered with a ValidationError that names the argument path, and nothing
-// is created or changed (DESIGN.md, "The four deletes": "All accept bad input with a
-// ValidationError naming the argument path, and change nothing"; the same for the writes).
+// is created or changed (docs/design.md#the-four-deletes, "Validation first": bad input is
+// answered with a ValidationError naming the argument path, and nothing is changed; the
+// same for the writes).
 
 let t: TestApp;
 let base: Awaited<ReturnType<typeof chatWithMessages>>;

@@ -17,8 +17,8 @@ import {
 } from './live.ts';
 
 // Issue 3: subscriptions "authenticated with the same API key (connection params for
-// WebSocket) and tenant-scoped". DESIGN.md: missing or unknown key: HTTP 401 and
-// UNAUTHENTICATED; another tenant's resource is indistinguishable from a missing one.
+// WebSocket) and tenant-scoped". docs/design.md#authentication-and-permissions: a missing
+// or unknown key: HTTP 401 and UNAUTHENTICATED; another tenant's resource is indistinguishable from a missing one.
 
 let t: TestServer;
 let opened: Opened;

@@ -21,7 +21,7 @@ import {
 
 // Issue 3, "Done when": real clients on a real port, an SSE client and a graphql-ws
 // client, each: subscribe, see events, be counted, disconnect, stop being counted;
-// conflict then forced delete. DESIGN.md, "Live connections" and deleteChat.
+// conflict then forced delete. docs/design.md#live-connections and #deletechat.
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ALL: Transport[] = ['sse', 'graphql-sse', 'ws'];

@@ -28,8 +28,8 @@ import {
 // Issue 3, "Done when": deleting a running stream mid-generation with a subscriber
 // attached: the subscriber sees the terminal events, the stream's rows and events are
 // gone, the generator stopped. Also for deleteThread and deleteChat on a RUNNING stream.
-// DESIGN.md: "Running streams are cancelled first (their subscribers get a CANCELLED
-// event)"; deleteStream: "Subscribers get a final DELETED event".
+// docs/design.md#deletechat: active streams are cancelled first (their subscribers get a
+// CANCELLED event); docs/design.md#deletestream: subscribers get a final DELETED event.
 
 const PROMPT = words(300); // 300 tokens at 20 ms: about 6 s, far longer than any test step
 

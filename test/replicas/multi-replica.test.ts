@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSse } from '../live/sse-client.ts';
 import { type Replica, createKey, freshSchema, missingServices, startReplica } from './processes.ts';
 
-// DESIGN.md "Live connections" with several replicas: two server processes share one
+// docs/design.md#live-connections with several replicas: two server processes share one
 // PostgreSQL database and one Redis. Connections counted on A block a delete on B,
 // a forced delete on B ends A's subscribers, a stream generated on A stops when B
 // deletes it, and a replica killed with SIGKILL stops counting within the TTL.

@@ -6,8 +6,8 @@ import { DAY_MS, UUID, breakWrites, expectJson, lastAudit, rest, rowCounts } fro
 
 // Seed 004 (Azure AI agents): DELETE {endpoint}/threads/{threadId}?api-version=v1 → 200
 // ThreadDeletionStatus {"id", "deleted": true, "object": "thread.deleted"}; every other status
-// is an AgentV1Error {"error": {"code", "message", "param", "type"}} (DESIGN.md: missing
-// api-version or an error → that shape with the fitting status).
+// is an AgentV1Error {"error": {"code", "message", "param", "type"}} (docs/rest.md#seed-004-azure-agent-threads:
+// a missing api-version or any error → that shape with the fitting status).
 
 let t: TestServer;
 afterEach(async () => {

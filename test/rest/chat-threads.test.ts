@@ -6,7 +6,8 @@ import { DAY_MS, ISO, UUID, expectJson, gqlData, lastAudit, rest, rowCounts, wai
 
 // Seed 002 (FastAPI): DELETE /api/chat/threads/{thread_id} → 200 ThreadDeleteResponse in
 // camelCase; its one error row is 422 HTTPValidationError {"detail":[{loc, msg, type}]}.
-// DESIGN.md: soft by default (restorable for 30 days), ?permanent=true erases at once.
+// docs/rest.md#seed-002-chat-threads: soft by default (restorable for 30 days),
+// ?permanent=true erases at once.
 
 let t: TestServer;
 afterEach(async () => {

@@ -16,7 +16,8 @@ import {
 // Seed 003 (Flowise): DELETE /api/v1/chatmessage/{id}?chatId&sessionId&memoryType&chatType
 // &startDate&endDate&feedbackType&hardDelete&isClearFromViewMessageDialog → 200
 // {"affected": N, "raw": []}; error rows 401, 404 (unknown flow), 412 (missing id), 500.
-// DESIGN.md: query values are parsed strictly (hardDelete=false is false, a bad date is an error).
+// docs/rest.md#common-rules: query values are parsed strictly (hardDelete=false is false,
+// a bad date is an error).
 
 let t: TestServer;
 afterEach(async () => {

@@ -10,7 +10,7 @@ afterEach(async () => {
   await t?.close();
 });
 
-/** Every route with the statuses its seed page (and DESIGN.md) gives it. */
+/** Every route with the statuses its seed page (and docs/rest.md) gives it. */
 const ROUTES: { method: string; path: string; statuses: string[]; query?: string[] }[] = [
   { method: 'post', path: '/v1/messages/async', statuses: ['202', '401', '404', '422'] },
   { method: 'get', path: '/v1/messages/async/{message_id}/events', statuses: ['200', '401', '404', '422'] },

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { TestServer } from '../helpers/server.ts';
 
-// Plain-fetch helpers for the REST compatibility routes (DESIGN.md "REST compatibility").
+// Plain-fetch helpers for the REST compatibility routes (docs/rest.md).
 // Every request goes over a real loopback port, as a seed API's own client would send it.
 
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
