@@ -2,10 +2,11 @@ import { builder } from './builder.ts';
 import './types/scalars.ts';
 import './types/errors.ts';
 import './types/enums.ts';
-import './types/flow.ts';
-import './types/chat.ts';
-import './types/thread.ts';
+// This order is the order of the fields in schema.graphql.
 import './types/message.ts';
+import './types/thread.ts';
+import './types/chat.ts';
+import './types/flow.ts';
 import './types/stream.ts';
 import './types/audit.ts';
 import './types/delete-chat.ts';

@@ -2,13 +2,7 @@ import { type Chat, createChat, getChats, messageCountsOfChats, pageChats, pageT
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
 import { byCreation, keysetConnection } from '../paging.ts';
-import { FlowRef } from './flow.ts';
-import { ThreadConnection, ThreadRef } from './thread.ts';
-
-export const ChatRef = builder.loadableObjectRef<Chat, string>('Chat', {
-  load: async (ids, ctx) => getChats(ctx.deps, ctx.scope, ids),
-  sort: (chat) => chat.id,
-});
+import { ChatConnection, ChatRef, FlowRef, ThreadConnection, ThreadRef } from './refs.ts';
 
 ChatRef.implement({
   fields: (t) => ({
@@ -39,8 +33,6 @@ ChatRef.implement({
     }),
   }),
 });
-
-export const ChatConnection = builder.connectionObject({ type: ChatRef, name: 'ChatConnection' }, { name: 'ChatEdge' });
 
 builder.queryFields((t) => ({
   chat: t.field({

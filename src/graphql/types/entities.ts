@@ -1,9 +1,6 @@
 import { builder } from '../builder.ts';
-import { ChatRef } from './chat.ts';
-import { FlowRef } from './flow.ts';
-import { MessageRef } from './message.ts';
+import { ChatRef, FlowRef, MessageRef, ThreadRef } from './refs.ts';
 import { StreamRef } from './stream.ts';
-import { ThreadRef } from './thread.ts';
 
 // Federation entities keyed by id. Each reference goes through the type's per-request
 // dataloader, so N references of one type in an _entities call cost one SQL query, and

@@ -3,13 +3,8 @@ import { pageChats } from '../../domain/chats.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
 import { byCreation, keysetConnection } from '../paging.ts';
-import { ChatConnection, ChatRef } from './chat.ts';
 import { FlowTypeEnum } from './enums.ts';
-
-export const FlowRef = builder.loadableObjectRef<Flow, string>('Flow', {
-  load: async (ids, ctx) => getFlows(ctx.deps, ctx.scope, ids),
-  sort: (flow) => flow.id,
-});
+import { ChatConnection, ChatRef, FlowRef } from './refs.ts';
 
 FlowRef.implement({
   fields: (t) => ({

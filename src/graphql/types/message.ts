@@ -1,15 +1,10 @@
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { type Message, getMessages, pageMessagesOfFlow, postMessage } from '../../domain/messages.ts';
+import { type Message, pageMessagesOfFlow, postMessage } from '../../domain/messages.ts';
 import { builder } from '../builder.ts';
 import { byCreation, keysetConnection } from '../paging.ts';
 import { ChatTypeEnum, FeedbackTypeEnum, MessageRoleEnum } from './enums.ts';
 import { MessageFilterInput } from './message-filter.ts';
-import { ThreadRef } from './thread.ts';
-
-export const MessageRef = builder.loadableObjectRef<Message, string>('Message', {
-  load: async (ids, ctx) => getMessages(ctx.deps, ctx.scope, ids),
-  sort: (message) => message.id,
-});
+import { MessageConnection, MessageRef, ThreadRef } from './refs.ts';
 
 MessageRef.implement({
   fields: (t) => ({
@@ -25,11 +20,6 @@ MessageRef.implement({
     createdAt: t.field({ type: 'DateTime', resolve: (m) => m.created_at }),
   }),
 });
-
-export const MessageConnection = builder.connectionObject(
-  { type: MessageRef, name: 'MessageConnection' },
-  { name: 'MessageEdge' },
-);
 
 builder.queryField('messages', (t) =>
   t.connection(

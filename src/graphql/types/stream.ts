@@ -11,8 +11,7 @@ import type { Message } from '../../domain/messages.ts';
 import type { StreamEvent } from '../../live/events.ts';
 import { builder } from '../builder.ts';
 import { StreamEventTypeEnum, StreamStatusEnum } from './enums.ts';
-import { MessageRef } from './message.ts';
-import { ThreadRef } from './thread.ts';
+import { MessageRef, ThreadRef } from './refs.ts';
 
 export const StreamEventRef = builder.objectRef<StreamEvent>('StreamEvent').implement({
   fields: (t) => ({

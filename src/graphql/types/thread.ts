@@ -10,13 +10,7 @@ import {
 } from '../../domain/threads.ts';
 import { builder } from '../builder.ts';
 import { byCreation, keysetConnection } from '../paging.ts';
-import { ChatRef } from './chat.ts';
-import { MessageConnection, MessageRef } from './message.ts';
-
-export const ThreadRef = builder.loadableObjectRef<Thread, string>('Thread', {
-  load: async (ids, ctx) => getThreads(ctx.deps, ctx.scope, ids),
-  sort: (thread) => thread.id,
-});
+import { ChatRef, MessageConnection, MessageRef, ThreadConnection, ThreadRef } from './refs.ts';
 
 ThreadRef.implement({
   fields: (t) => ({
@@ -55,11 +49,6 @@ ThreadRef.implement({
     restoreUntil: t.field({ type: 'DateTime', nullable: true, resolve: (th) => th.restore_until }),
   }),
 });
-
-export const ThreadConnection = builder.connectionObject(
-  { type: ThreadRef, name: 'ThreadConnection' },
-  { name: 'ThreadEdge' },
-);
 
 builder.queryFields((t) => ({
   thread: t.field({
