@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { compiledOnce } from './compiled-once.ts';
+import { redactIdempotentAnswersQuery } from './idempotency.repository.ts';
 import { isPostgres } from './locks.ts';
 import type { Db } from './open-database.ts';
 import { countMessagesOfChatUpToQuery } from './messages.repository.ts';
@@ -29,6 +30,8 @@ export interface ErasedAtOnce {
  * change committed while this statement waited for the chat's lock makes it delete
  * nothing rather than return counts that miss it. The audit entry's details get the
  * counts as deletedThreadCount and deletedMessageCount.
+ * When it deletes, it also redacts the tenant's stored Idempotency-Key answers, as
+ * every permanent erasure does, at the audit entry's time.
  *
  * Only where `canDeleteChatAtOnce`. Undefined when it deleted nothing: the caller then
  * takes the general path, which tells why.
@@ -70,6 +73,7 @@ const deleteAtOnceStatement = compiledOnce(
           .$if(expectedVersion !== null, (d) => d.where('version', '=', expectedVersion!))
           .returning('id'),
       )
+      .with('r', () => redactIdempotentAnswersQuery(db, tenantId, audit.at).where(sql<boolean>`exists (select from d)`))
       .with('a', (q) =>
         q
           .insertInto('audit_log')

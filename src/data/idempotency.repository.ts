@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './open-database.ts';
 import type { IdempotencyRow } from './tables.ts';
 
@@ -38,6 +39,25 @@ export async function saveIdempotentResponse(
     .where('tenant_id', '=', tenantId)
     .where('key', '=', key)
     .execute();
+}
+
+/**
+ * Takes the bodies of the tenant's stored answers away, keeping each key claimed with its
+ * fingerprint and status. A running request's row has no body yet, an empty body (a 204)
+ * holds nothing: neither is touched. The predicate is the partial index
+ * idempotency_keys_unredacted's, with '' written out (a parameter would not match it), so
+ * the keys already redacted are not read again by the tenant's next erasure.
+ */
+export function redactIdempotentAnswersQuery(db: Db, tenantId: string, now: string) {
+  return db
+    .updateTable('idempotency_keys')
+    .set({ body: null, content_type: null, erased_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where(sql<boolean>`body <> ''`);
+}
+
+export async function redactIdempotentAnswers(db: Db, tenantId: string, now: string): Promise<void> {
+  await redactIdempotentAnswersQuery(db, tenantId, now).execute();
 }
 
 export async function deleteIdempotencyKey(db: Db, tenantId: string, key: string) {

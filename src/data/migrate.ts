@@ -7,6 +7,7 @@ import * as erasureJobHistory from './migrations/2026-11-24-0005-erasure-job-his
 import * as threadsFlowDeleted from './migrations/2026-11-24-0006-threads-flow-deleted.ts';
 import * as erasurePendingAudit from './migrations/2026-11-24-0007-erasure-pending-audit.ts';
 import * as apiKeysChanged from './migrations/2026-11-30-0008-api-keys-changed.ts';
+import * as idempotencyAnswersErased from './migrations/2026-11-30-0009-idempotency-answers-erased.ts';
 import type { Db } from './open-database.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24-0006-threads-flow-deleted': threadsFlowDeleted,
   '2026-11-24-0007-erasure-pending-audit': erasurePendingAudit,
   '2026-11-30-0008-api-keys-changed': apiKeysChanged,
+  '2026-11-30-0009-idempotency-answers-erased': idempotencyAnswersErased,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

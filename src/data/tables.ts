@@ -120,6 +120,8 @@ export interface IdempotencyKeyTable {
   body: string | null;
   created_at: string;
   expires_at: string;
+  /** When a permanent delete of the tenant took the stored answer away; null while it may be replayed. */
+  erased_at: string | null;
 }
 
 export interface ErasureJobTable {

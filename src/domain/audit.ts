@@ -20,6 +20,14 @@ export interface PendingAudit {
   scope: Pick<Scope, 'tenantId' | 'actor' | 'requestId'>;
   facts: AuditFacts;
   at: string;
+  /** The detail that receives the number of messages erased, once known. */
+  countedAs: string;
+}
+
+/** The audit entry of a queued erasure, to be kept with its job until the count is known. */
+export function pendingAudit(scope: PendingAudit['scope'], facts: AuditFacts, at: string, countedAs: string): string {
+  const pending: PendingAudit = { scope: { tenantId: scope.tenantId, actor: scope.actor, requestId: scope.requestId }, facts, at, countedAs };
+  return JSON.stringify(pending);
 }
 
 /** Written inside the transaction of the change it records, so both commit or neither. */

@@ -6,13 +6,14 @@ import { countChatMessagesStep, countMessagesOfChatUpTo } from '../data/messages
 import type { Db } from '../data/open-database.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
 import { countThreadsOfChat, lockThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
-import { type AuditEntry, type AuditFacts, type PendingAudit, auditRow, recordAudit } from './audit.ts';
+import { type AuditEntry, type AuditFacts, auditRow, pendingAudit, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
 import { ERASE_INLINE_LIMIT } from './eraser.ts';
 import { ConflictError, NotFoundError, versionMismatch } from './errors.ts';
 import { newId } from './ids.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
+import { redactStoredAnswers } from './redact-stored-answers.ts';
 import { cancelInTransaction } from './stream-events.ts';
 import { Checker } from './validation.ts';
 
@@ -161,8 +162,6 @@ async function hide(
       },
     };
     if (queued) {
-      // Recorded once counted: by this request, or by the queue should the request die first.
-      const pending: PendingAudit = { scope: { tenantId: scope.tenantId, actor: scope.actor, requestId: scope.requestId }, facts, at: now };
       await markChatDeleted(trx, id, now);
       await markThreadsOfChatErasing(trx, id, now, scope.actor);
       await insertErasureJob(trx, {
@@ -175,11 +174,14 @@ async function hide(
         done: 0,
         created_at: now,
         finished_at: null,
-        pending_audit: JSON.stringify(pending),
+        // Recorded once counted: by this request, or by the queue should the request die first.
+        pending_audit: pendingAudit(scope, facts, now, 'deletedMessageCount'),
       });
     } else {
       await deleteChatRow(trx, id);
     }
+    // A queued chat is hidden from every read from here on, so no answer stored later shows it.
+    await redactStoredAnswers(trx, scope.tenantId, now);
     const result = {
       chatId: id,
       deletedAt: now,

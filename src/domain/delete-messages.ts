@@ -1,22 +1,34 @@
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import { findFlows } from '../data/flows.repository.ts';
 import { insertErasureJob } from '../data/erasure.repository.ts';
-import { deleteSelection, selectionExceeds, threadsOfSelection } from '../data/messages.repository.ts';
+import { type MessageSelection, deleteSelection, selectionExceeds, threadsOfSelection } from '../data/messages.repository.ts';
+import type { Db } from '../data/open-database.ts';
 import { activeStreamsOfSelection, deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
-import { type AuditEntry, recordAudit } from './audit.ts';
+import { type AuditEntry, type AuditFacts, pendingAudit, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
 import { ERASE_INLINE_LIMIT, type QueuedSelection } from './eraser.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
 import { type MessageFilterInput, toSelection } from './message-filter.ts';
+import { redactStoredAnswers } from './redact-stored-answers.ts';
 import { Checker } from './validation.ts';
 
 export interface DeleteMessagesResult {
   affected: number;
   hardDelete: boolean;
   erasedEventCount: number;
+  auditEntry: AuditEntry;
+}
+
+/** Erased in the delete's own transaction, or by the queue (as `jobId`) once it committed. */
+type Started = { erasedEventCount: number } & ({ jobId: string } | ({ jobId: undefined } & Outcome));
+
+/** What the delete erased, and the audit entry that counts it. */
+interface Outcome {
+  affected: number;
+  chatIds: string[];
   auditEntry: AuditEntry;
 }
 
@@ -35,68 +47,82 @@ export async function deleteMessages(
   check.done();
   const hardDelete = input.hardDelete ?? false;
   const now = isoNow(deps.clock);
-  const { result, jobId, chatIds: erasedInline } = await deps.store.db.transaction().execute(async (trx) => {
-    const [flow] = await findFlows(trx, scope.tenantId, [flowId]);
-    if (!flow) throw new NotFoundError('FLOW', flowId);
-    const writing = await activeStreamsOfSelection(trx, selection);
-    if (writing.length > 0) {
-      const threads = new Set(writing.map((s) => s.thread_id)).size;
-      throw new ConflictError(
-        'ACTIVE_STREAM',
-        `A stream is still writing to ${threads === 1 ? 'a thread' : `${threads} threads`} of these messages; cancel it or retry when it finishes`,
-      );
-    }
-    const erasedEventCount = hardDelete ? await deleteTokenEventsOfSelection(trx, selection) : 0;
-    // A large selection is erased by the queue in bounded chunks, up to an id taken now:
-    // ids grow with time, so messages posted meanwhile are never swept up. The queue bumps
-    // the versions of the threads and chats as it goes.
-    const large = await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT);
-    const job = large ? { id: newId(), upToId: newId() } : undefined;
-    let chatIds: string[] = [];
-    let affected = 0;
-    if (job) {
-      const queued: QueuedSelection = { selection, upToId: job.upToId };
-      await insertErasureJob(trx, {
-        id: job.id,
-        tenant_id: scope.tenantId,
-        kind: 'messages',
-        target_id: flowId,
-        selection: JSON.stringify(queued),
-        total: 0,
-        done: 0,
-        created_at: now,
-        finished_at: null,
-        pending_audit: null,
-      });
-    } else {
-      const touched = await threadsOfSelection(trx, selection);
-      chatIds = [...new Set(touched.map((t) => t.chat_id))];
-      affected = await deleteSelection(trx, selection);
-      await bumpThreadVersions(trx, [...new Set(touched.map((t) => t.thread_id))], now);
-      await bumpChatVersions(trx, chatIds, now);
-    }
-    const { flowId: _flow, ...filterGiven } = selection;
-    const auditEntry = await recordAudit(
-      trx,
-      scope,
-      { action: 'messages.delete', targetType: 'FLOW', targetId: flowId, details: { affected, hardDelete, erasedEventCount, filter: filterGiven } },
-      now,
-    );
-    return { result: { affected, hardDelete, erasedEventCount, auditEntry }, chatIds, jobId: job?.id };
-  });
-  // The answer waits for the erasure, which yields between chunks: other requests go on.
-  // Its count is exact: the rows the chunks erased.
-  let chatIds = erasedInline;
-  if (jobId) {
-    const erased = await deps.erasure.whenDone(jobId);
-    result.affected = erased.messages;
-    chatIds = erased.chatIds;
-  }
-  deps.deletions.deleted('message', result.affected);
-  deps.deletions.deleted('stream_event', result.erasedEventCount);
+  const started = await deps.store.db.transaction().execute((trx) => start(trx, scope, selection, hardDelete, now));
+  const { affected, chatIds, auditEntry } = started.jobId === undefined ? started : await erasedByQueue(deps, started.jobId);
+  deps.deletions.deleted('message', affected);
+  deps.deletions.deleted('stream_event', started.erasedEventCount);
   for (const chatId of chatIds) {
     deps.live.publishChatEvent({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now });
   }
-  if (result.affected > 0 && !jobId) await deps.store.flushErasure();
-  return result;
+  if (affected > 0 && started.jobId === undefined) await deps.store.flushErasure();
+  return { affected, hardDelete, erasedEventCount: started.erasedEventCount, auditEntry };
+}
+
+/** The one transaction: erases a small selection with its audit entry, or queues a large one. */
+async function start(trx: Db, scope: Scope, selection: MessageSelection, hardDelete: boolean, now: string): Promise<Started> {
+  const flowId = selection.flowId;
+  const [flow] = await findFlows(trx, scope.tenantId, [flowId]);
+  if (!flow) throw new NotFoundError('FLOW', flowId);
+  const writing = await activeStreamsOfSelection(trx, selection);
+  if (writing.length > 0) {
+    const threads = new Set(writing.map((s) => s.thread_id)).size;
+    throw new ConflictError(
+      'ACTIVE_STREAM',
+      `A stream is still writing to ${threads === 1 ? 'a thread' : `${threads} threads`} of these messages; cancel it or retry when it finishes`,
+    );
+  }
+  const erasedEventCount = hardDelete ? await deleteTokenEventsOfSelection(trx, selection) : 0;
+  const { flowId: _flow, ...filterGiven } = selection;
+  const facts = (affected: number): AuditFacts => ({
+    action: 'messages.delete',
+    targetType: 'FLOW',
+    targetId: flowId,
+    details: { affected, hardDelete, erasedEventCount, filter: filterGiven },
+  });
+  if (await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT)) {
+    return { erasedEventCount, jobId: await queue(trx, scope, selection, facts(0), now) };
+  }
+  const touched = await threadsOfSelection(trx, selection);
+  const chatIds = [...new Set(touched.map((t) => t.chat_id))];
+  const affected = await deleteSelection(trx, selection);
+  if (affected > 0) await redactStoredAnswers(trx, scope.tenantId, now);
+  await bumpThreadVersions(trx, [...new Set(touched.map((t) => t.thread_id))], now);
+  await bumpChatVersions(trx, chatIds, now);
+  return { erasedEventCount, jobId: undefined, affected, chatIds, auditEntry: await recordAudit(trx, scope, facts(affected), now) };
+}
+
+/**
+ * A large selection is erased by the queue in bounded chunks, up to an id taken now: ids
+ * grow with time, so messages posted meanwhile are never swept up. The queue bumps the
+ * versions of the threads and chats as it goes. How many rows it takes is known only as
+ * it ends (rows may stop matching before their chunk comes), so the audit entry waits in
+ * the job and the queue records it with that count.
+ */
+async function queue(trx: Db, scope: Scope, selection: MessageSelection, facts: AuditFacts, now: string): Promise<string> {
+  const jobId = newId();
+  const queued: QueuedSelection = { selection, upToId: newId() };
+  await insertErasureJob(trx, {
+    id: jobId,
+    tenant_id: scope.tenantId,
+    kind: 'messages',
+    target_id: selection.flowId,
+    selection: JSON.stringify(queued),
+    total: 0,
+    done: 0,
+    created_at: now,
+    finished_at: null,
+    pending_audit: pendingAudit(scope, facts, now, 'affected'),
+  });
+  return jobId;
+}
+
+/**
+ * Waits for the queue, which yields between chunks: other requests go on. The count is
+ * exact, the rows the chunks erased, and the audit entry the queue recorded carries it.
+ */
+async function erasedByQueue(deps: Deps, jobId: string): Promise<Outcome> {
+  const erased = await deps.erasure.whenDone(jobId);
+  // Stopped half-way by a shutdown: no count is final yet, so none is claimed.
+  if (!erased.auditEntry) throw new Error(`erasure ${jobId} stopped by a shutdown; it resumes at the next start and is audited then`);
+  return { affected: erased.messages, chatIds: erased.chatIds, auditEntry: erased.auditEntry };
 }

@@ -7,6 +7,7 @@ import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
 import { NotFoundError, versionMismatch } from './errors.ts';
 import { endStreams } from './publish-after-delete.ts';
+import { redactStoredAnswers } from './redact-stored-answers.ts';
 import { cancelInTransaction } from './stream-events.ts';
 import { Checker } from './validation.ts';
 
@@ -37,6 +38,7 @@ export async function deleteStream(
     const deletedEventCount = await countEventsOfStream(trx, id);
     const lastSeq = await lastEventSeq(trx, id);
     await deleteStreamRow(trx, id);
+    await redactStoredAnswers(trx, scope.tenantId, now);
     await bumpThreadVersions(trx, [stream.thread_id], now);
     await bumpChatVersions(trx, [stream.chat_id], now);
     const auditEntry = await recordAudit(

@@ -9,6 +9,7 @@ import { isoNow } from './clock.ts';
 import type { Deps, Scope } from './deps.ts';
 import { NotFoundError, versionMismatch } from './errors.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
+import { redactStoredAnswers } from './redact-stored-answers.ts';
 import { cancelInTransaction } from './stream-events.ts';
 import type { Thread } from './threads.ts';
 import { Checker } from './validation.ts';
@@ -49,8 +50,13 @@ export async function deleteThread(
     const deletedMessageCount = (await countMessagesByThread(trx, [id])).get(id) ?? 0;
     const ended = await cancelThreadStreams(trx, id, permanent, now);
     const restoreUntil = permanent ? null : new Date(Date.parse(now) + deps.settings.restoreWindowMs).toISOString();
-    if (permanent) await deleteThreadRow(trx, id);
-    else await markThreadDeleted(trx, id, { deletedAt: now, restoreUntil: restoreUntil!, deletedBy: scope.actor });
+    if (permanent) {
+      await deleteThreadRow(trx, id);
+      await redactStoredAnswers(trx, scope.tenantId, now);
+    } else {
+      // Restorable, so the stored answers that showed the thread stay, as its rows do.
+      await markThreadDeleted(trx, id, { deletedAt: now, restoreUntil: restoreUntil!, deletedBy: scope.actor });
+    }
     await bumpChatVersions(trx, [thread.chat_id], now);
     const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
     const auditEntry = await recordAudit(

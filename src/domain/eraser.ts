@@ -15,9 +15,10 @@ import type { MessageSelection } from '../data/messages.repository.ts';
 import type { DataStore, Db } from '../data/open-database.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
-import { type PendingAudit, recordAudit } from './audit.ts';
+import { type AuditEntry, type PendingAudit, recordAudit } from './audit.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { type Clock, isoNow } from './clock.ts';
+import { redactStoredAnswers } from './redact-stored-answers.ts';
 
 /** Up to this many messages a delete erases inside its own transaction; beyond, it queues a job. */
 export const ERASE_INLINE_LIMIT = 5000;
@@ -32,7 +33,12 @@ export interface QueuedSelection {
 export interface Erased {
   messages: number;
   chatIds: string[];
+  /** The audit entry the queue recorded as it finished, when the job's request left it pending. */
+  auditEntry?: AuditEntry;
 }
+
+/** What erasing a job came to: its messages, and the audit entry recorded with its end. */
+type Finished = Omit<Erased, 'chatIds'>;
 
 /**
  * Works through the durable erasure queue (erasure_jobs) in bounded chunks, each in its
@@ -83,7 +89,7 @@ export class Eraser {
 
   /**
    * Resolves with what the job erased once it is done (or with what it had erased by then
-   * at shutdown, when it resumes on the next start).
+   * at shutdown, and no audit entry: the job resumes on the next start and records it then).
    */
   whenDone(jobId: string): Promise<Erased> {
     return new Promise((resolve) => {
@@ -115,11 +121,11 @@ export class Eraser {
       if (this.stopped) return;
       const job = await oldestErasureJob(this.store.db, [...this.held]);
       if (!job) return;
-      const erased = await this.erase(job);
-      if (erased === undefined) return;
+      const finished = await this.erase(job);
+      if (finished === undefined) return;
       await this.store.flushErasure();
       const chatIds = this.chatsOf(job.id);
-      for (const resolve of this.finished.get(job.id) ?? []) resolve({ messages: erased, chatIds });
+      for (const resolve of this.finished.get(job.id) ?? []) resolve({ ...finished, chatIds });
       this.finished.delete(job.id);
       this.touched.delete(job.id);
     }
@@ -131,9 +137,10 @@ export class Eraser {
 
   /**
    * Erases one job chunk by chunk and answers how many messages it erased in all (across
-   * restarts); undefined when stopped half-way (the job stays queued).
+   * restarts), with the audit entry it recorded; undefined when stopped half-way (the job
+   * stays queued).
    */
-  private async erase(job: ErasureJobRow): Promise<number | undefined> {
+  private async erase(job: ErasureJobRow): Promise<Finished | undefined> {
     const db = this.store.db;
     let messages = job.done;
     // Progress (done/total) counts messages; the chat's cached events go uncounted.
@@ -160,13 +167,9 @@ export class Eraser {
       const sizer = new ChunkSizer();
       if (!(await chunked(sizer, (trx, rows) => deleteChatMessagesChunk(trx, job.target_id, rows)))) return undefined;
       if (!(await chunked(sizer, (trx, rows) => deleteChatStreamEventsChunk(trx, job.target_id, rows), false))) return undefined;
-      await db.transaction().execute(async (trx) => {
-        await deleteChatRow(trx, job.target_id);
-        await this.recordPendingAudit(trx, job.id, messages);
-        await finishErasureJob(trx, job.id, isoNow(this.clock));
-      });
+      const finished = await this.finish(job.id, messages, (trx) => deleteChatRow(trx, job.target_id));
       this.touch(job.id, [job.target_id]);
-      return messages;
+      return finished;
     }
     const { selection, upToId } = JSON.parse(job.selection ?? '{}') as QueuedSelection;
     const erasedSelection = async (trx: Db, size: number) => {
@@ -182,20 +185,35 @@ export class Eraser {
     // Feedback selections go a few whole threads at a time (erasure.repository.ts).
     const sizer = new ChunkSizer(selection.feedbackTypes === undefined ? 250 : 10);
     if (!(await chunked(sizer, erasedSelection))) return undefined;
-    await finishErasureJob(db, job.id, isoNow(this.clock));
-    return messages;
+    // The selection stayed readable while it was erased: answers stored meanwhile go too.
+    return this.finish(job.id, messages, (trx) => redactStoredAnswers(trx, job.tenant_id, isoNow(this.clock)));
+  }
+
+  /** Ends the job in one transaction with its last step and its audit entry, if still pending. */
+  private async finish(jobId: string, messages: number, last?: (trx: Db) => Promise<unknown>): Promise<Finished> {
+    return this.store.db.transaction().execute(async (trx) => {
+      await last?.(trx);
+      const auditEntry = await this.recordPendingAudit(trx, jobId, messages);
+      await finishErasureJob(trx, jobId, isoNow(this.clock));
+      return { messages, auditEntry };
+    });
   }
 
   /**
-   * A request that died between hiding its chat and counting it left its audit entry
-   * pending: recorded here with the count of what was erased, every message counted once.
+   * An audit entry still pending at the end is recorded here with the count of what was
+   * erased, every message counted once across restarts: a deleteMessages' always (only
+   * the erasure knows how many rows it takes), a deleteChat's when its request
+   * died between hiding the chat and counting it.
    */
-  private async recordPendingAudit(trx: Db, jobId: string, erased: number): Promise<void> {
+  private async recordPendingAudit(trx: Db, jobId: string, erased: number): Promise<AuditEntry | undefined> {
     const pending = (await findErasureJob(trx, jobId))?.pending_audit;
-    if (!pending) return;
-    const { scope, facts, at } = JSON.parse(pending) as PendingAudit;
-    await recordAudit(trx, scope, { ...facts, details: { ...facts.details, deletedMessageCount: erased } }, at);
+    if (!pending) return undefined;
+    const { scope, facts, at, countedAs } = JSON.parse(pending) as PendingAudit;
+    // Entries left pending by a version before countedAs were all deleteChat's.
+    const counted = { ...facts.details, [countedAs ?? 'deletedMessageCount']: erased };
+    const auditEntry = await recordAudit(trx, scope, { ...facts, details: counted }, at);
     await setErasureTotal(trx, jobId, erased);
+    return auditEntry;
   }
 
   private touch(jobId: string, chatIds: readonly string[]): void {

@@ -16,7 +16,9 @@ export type Claim =
   /** The key was first used for a different request. */
   | { kind: 'reused' }
   /** The first request with this key has not answered yet. */
-  | { kind: 'in-progress' };
+  | { kind: 'in-progress' }
+  /** The request ran, but a permanent delete has since taken its stored answer away. */
+  | { kind: 'erased' };
 
 export interface StoredResponse {
   status: number;
@@ -38,6 +40,7 @@ export async function claimIdempotencyKey(deps: Deps, tenantId: string, key: str
     status: null,
     content_type: null,
     body: null,
+    erased_at: null,
     created_at: now,
     expires_at: new Date(Date.parse(now) + deps.settings.idempotencyTtlMs).toISOString(),
   };
@@ -47,6 +50,7 @@ export async function claimIdempotencyKey(deps: Deps, tenantId: string, key: str
   if (!existing) return (await insertIdempotencyKey(db, row)) ? { kind: 'run' } : { kind: 'in-progress' };
   if (existing.expires_at <= now) return (await replaceExpiredIdempotencyKey(db, row, now)) ? { kind: 'run' } : { kind: 'in-progress' };
   if (existing.fingerprint !== fingerprint) return { kind: 'reused' };
+  if (existing.status !== null && existing.erased_at !== null) return { kind: 'erased' };
   if (existing.status === null || existing.body === null) return { kind: 'in-progress' };
   return { kind: 'replay', status: existing.status, contentType: existing.content_type, body: existing.body };
 }

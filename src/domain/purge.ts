@@ -4,6 +4,7 @@ import { recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import { newId } from './ids.ts';
+import { redactStoredAnswers } from './redact-stored-answers.ts';
 
 /** The audit actor of erasures nobody asked for at that moment. */
 export const PURGE_ACTOR = 'system:purge';
@@ -34,6 +35,7 @@ export async function purgeExpiredThreads(
         if (!current?.restore_until || current.restore_until > now) return undefined;
         const deletedMessageCount = (await countMessagesByThread(trx, [thread.id])).get(thread.id) ?? 0;
         await deleteThreadRow(trx, thread.id);
+        await redactStoredAnswers(trx, thread.tenant_id, now);
         await recordAudit(
           trx,
           { tenantId: thread.tenant_id, actor: PURGE_ACTOR, requestId },

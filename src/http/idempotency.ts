@@ -24,7 +24,9 @@ function isWrite(request: Request, url: URL, graphqlEndpoint: string): boolean {
  * `Idempotency-Key` on writes (GraphQL and REST): the first answer is stored per tenant
  * and key and replayed to a retry of the same request (marked `Idempotent-Replayed`); the
  * same key with a different request is refused (422), and while the first is still
- * running, so is its twin (409). A 5xx frees the key so the retry runs again.
+ * running, so is its twin (409). A 5xx frees the key so the retry runs again. Once a
+ * permanent delete has redacted the stored answer, the retry is told the request ran (410)
+ * and it is not run again.
  */
 export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin {
   const claimed = new WeakMap<Request, { tenantId: string; key: string }>();
@@ -61,6 +63,15 @@ export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin 
           return;
         case 'in-progress':
           endResponse(refuse(url.pathname, { status: 409, code: 'IDEMPOTENCY_KEY_IN_PROGRESS', message: 'A request with this Idempotency-Key is still running' }));
+          return;
+        case 'erased':
+          endResponse(
+            refuse(url.pathname, {
+              status: 410,
+              code: 'IDEMPOTENT_ANSWER_ERASED',
+              message: 'This request already ran; its stored answer held data that has since been erased, so it is not replayed',
+            }),
+          );
           return;
       }
     },
