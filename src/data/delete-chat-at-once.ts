@@ -73,7 +73,7 @@ const deleteAtOnceStatement = compiledOnce(
           .$if(expectedVersion !== null, (d) => d.where('version', '=', expectedVersion!))
           .returning('id'),
       )
-      .with('r', () => redactIdempotentAnswersQuery(db, tenantId, audit.at).where(sql<boolean>`exists (select from d)`))
+      .with('r', () => redactIdempotentAnswersQuery(db, tenantId, audit.request_id, audit.at).where(sql<boolean>`exists (select from d)`))
       .with('a', (q) =>
         q
           .insertInto('audit_log')

@@ -27,15 +27,17 @@ export async function replaceExpiredIdempotencyKey(db: Db, row: IdempotencyRow, 
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Stores the answer, without its body when an erasure committed while the request ran. */
 export async function saveIdempotentResponse(
   db: Db,
   tenantId: string,
   key: string,
   response: { status: number; contentType: string | null; body: string },
 ) {
+  const unlessErased = <T>(value: T) => sql<T | null>`case when erased_at is null then ${value} end`;
   await db
     .updateTable('idempotency_keys')
-    .set({ status: response.status, content_type: response.contentType, body: response.body })
+    .set({ status: response.status, content_type: unlessErased(response.contentType), body: unlessErased(response.body) })
     .where('tenant_id', '=', tenantId)
     .where('key', '=', key)
     .execute();
@@ -43,21 +45,28 @@ export async function saveIdempotentResponse(
 
 /**
  * Takes the bodies of the tenant's stored answers away, keeping each key claimed with its
- * fingerprint and status. A running request's row has no body yet, an empty body (a 204)
- * holds nothing: neither is touched. The predicate is the partial index
- * idempotency_keys_unredacted's, with '' written out (a parameter would not match it), so
- * the keys already redacted are not read again by the tenant's next erasure.
+ * fingerprint and status, and marks the keys of the tenant's requests still running but
+ * `requestId` (the erasing request's own), so their answers, which may have read the
+ * erased rows first, are stored without a body. An empty body (a 204) holds nothing and is
+ * left to replay. `erased_at is null` is the partial index idempotency_keys_unredacted's
+ * predicate, so the keys already redacted are not read again by the tenant's next erasure.
  */
-export function redactIdempotentAnswersQuery(db: Db, tenantId: string, now: string) {
+export function redactIdempotentAnswersQuery(db: Db, tenantId: string, requestId: string, now: string) {
   return db
     .updateTable('idempotency_keys')
     .set({ body: null, content_type: null, erased_at: now })
     .where('tenant_id', '=', tenantId)
-    .where(sql<boolean>`body <> ''`);
+    .where(sql<boolean>`erased_at is null`)
+    .where((eb) =>
+      eb.or([
+        eb('body', '<>', sql.lit('')),
+        eb.and([eb('status', 'is', null), eb.or([eb('request_id', 'is', null), eb('request_id', '<>', requestId)])]),
+      ]),
+    );
 }
 
-export async function redactIdempotentAnswers(db: Db, tenantId: string, now: string): Promise<void> {
-  await redactIdempotentAnswersQuery(db, tenantId, now).execute();
+export async function redactIdempotentAnswers(db: Db, tenantId: string, requestId: string, now: string): Promise<void> {
+  await redactIdempotentAnswersQuery(db, tenantId, requestId, now).execute();
 }
 
 export async function deleteIdempotencyKey(db: Db, tenantId: string, key: string) {

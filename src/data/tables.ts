@@ -120,8 +120,13 @@ export interface IdempotencyKeyTable {
   body: string | null;
   created_at: string;
   expires_at: string;
-  /** When a permanent delete of the tenant took the stored answer away; null while it may be replayed. */
+  /**
+   * When a permanent delete of the tenant took the stored answer away, or marked the
+   * request still running so its answer is never stored; null while it may be replayed.
+   */
   erased_at: string | null;
+  /** The request that claimed the key (null for keys claimed before it was kept). */
+  request_id: string | null;
 }
 
 export interface ErasureJobTable {

@@ -181,7 +181,7 @@ async function hide(
       await deleteChatRow(trx, id);
     }
     // A queued chat is hidden from every read from here on, so no answer stored later shows it.
-    await redactStoredAnswers(trx, scope.tenantId, now);
+    await redactStoredAnswers(trx, scope, now);
     const result = {
       chatId: id,
       deletedAt: now,

@@ -85,7 +85,7 @@ async function start(trx: Db, scope: Scope, selection: MessageSelection, hardDel
   const touched = await threadsOfSelection(trx, selection);
   const chatIds = [...new Set(touched.map((t) => t.chat_id))];
   const affected = await deleteSelection(trx, selection);
-  if (affected > 0) await redactStoredAnswers(trx, scope.tenantId, now);
+  if (affected > 0) await redactStoredAnswers(trx, scope, now);
   await bumpThreadVersions(trx, [...new Set(touched.map((t) => t.thread_id))], now);
   await bumpChatVersions(trx, chatIds, now);
   return { erasedEventCount, jobId: undefined, affected, chatIds, auditEntry: await recordAudit(trx, scope, facts(affected), now) };

@@ -38,7 +38,7 @@ export async function deleteStream(
     const deletedEventCount = await countEventsOfStream(trx, id);
     const lastSeq = await lastEventSeq(trx, id);
     await deleteStreamRow(trx, id);
-    await redactStoredAnswers(trx, scope.tenantId, now);
+    await redactStoredAnswers(trx, scope, now);
     await bumpThreadVersions(trx, [stream.thread_id], now);
     await bumpChatVersions(trx, [stream.chat_id], now);
     const auditEntry = await recordAudit(

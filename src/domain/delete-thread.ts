@@ -16,6 +16,11 @@ import { Checker } from './validation.ts';
 
 export interface DeleteThreadResult {
   thread: Thread;
+  /**
+   * The thread's title, echoed by a soft delete only: a permanent delete's answer may be
+   * kept for an Idempotency-Key retry, and must not keep what it erased.
+   */
+  threadTitle: string | null;
   deletedMessageCount: number;
   cancelledStreamCount: number;
   deletedAt: string;
@@ -52,7 +57,7 @@ export async function deleteThread(
     const restoreUntil = permanent ? null : new Date(Date.parse(now) + deps.settings.restoreWindowMs).toISOString();
     if (permanent) {
       await deleteThreadRow(trx, id);
-      await redactStoredAnswers(trx, scope.tenantId, now);
+      await redactStoredAnswers(trx, scope, now);
     } else {
       // Restorable, so the stored answers that showed the thread stay, as its rows do.
       await markThreadDeleted(trx, id, { deletedAt: now, restoreUntil: restoreUntil!, deletedBy: scope.actor });
@@ -74,6 +79,7 @@ export async function deleteThread(
       ended,
       result: {
         thread,
+        threadTitle: permanent ? null : thread.title,
         deletedMessageCount,
         cancelledStreamCount,
         deletedAt: now,

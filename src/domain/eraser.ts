@@ -185,8 +185,10 @@ export class Eraser {
     // Feedback selections go a few whole threads at a time (erasure.repository.ts).
     const sizer = new ChunkSizer(selection.feedbackTypes === undefined ? 250 : 10);
     if (!(await chunked(sizer, erasedSelection))) return undefined;
-    // The selection stayed readable while it was erased: answers stored meanwhile go too.
-    return this.finish(job.id, messages, (trx) => redactStoredAnswers(trx, job.tenant_id, isoNow(this.clock)));
+    // The selection stayed readable while it was erased: answers stored meanwhile go too,
+    // but the answer of the request that waits for this erasure, which shows only counts.
+    const requester = job.pending_audit ? (JSON.parse(job.pending_audit) as PendingAudit).scope : { tenantId: job.tenant_id, requestId: job.id };
+    return this.finish(job.id, messages, (trx) => redactStoredAnswers(trx, requester, isoNow(this.clock)));
   }
 
   /** Ends the job in one transaction with its last step and its audit entry, if still pending. */

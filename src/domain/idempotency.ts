@@ -7,7 +7,7 @@ import {
   saveIdempotentResponse,
 } from '../data/idempotency.repository.ts';
 import { isoNow } from './clock.ts';
-import type { Deps } from './deps.ts';
+import type { Deps, Scope } from './deps.ts';
 
 /** What to do with a request that carries an Idempotency-Key. */
 export type Claim =
@@ -31,7 +31,13 @@ export interface StoredResponse {
  * runs it, a retry of the same request replays the stored answer. Keys expire after
  * the configured time and can then be used afresh.
  */
-export async function claimIdempotencyKey(deps: Deps, tenantId: string, key: string, fingerprint: string): Promise<Claim> {
+export async function claimIdempotencyKey(
+  deps: Deps,
+  scope: Pick<Scope, 'tenantId' | 'requestId'>,
+  key: string,
+  fingerprint: string,
+): Promise<Claim> {
+  const tenantId = scope.tenantId;
   const now = isoNow(deps.clock);
   const row = {
     tenant_id: tenantId,
@@ -41,6 +47,7 @@ export async function claimIdempotencyKey(deps: Deps, tenantId: string, key: str
     content_type: null,
     body: null,
     erased_at: null,
+    request_id: scope.requestId,
     created_at: now,
     expires_at: new Date(Date.parse(now) + deps.settings.idempotencyTtlMs).toISOString(),
   };

@@ -35,7 +35,7 @@ export async function purgeExpiredThreads(
         if (!current?.restore_until || current.restore_until > now) return undefined;
         const deletedMessageCount = (await countMessagesByThread(trx, [thread.id])).get(thread.id) ?? 0;
         await deleteThreadRow(trx, thread.id);
-        await redactStoredAnswers(trx, thread.tenant_id, now);
+        await redactStoredAnswers(trx, { tenantId: thread.tenant_id, requestId }, now);
         await recordAudit(
           trx,
           { tenantId: thread.tenant_id, actor: PURGE_ACTOR, requestId },

@@ -1,5 +1,6 @@
 import { redactIdempotentAnswers } from '../data/idempotency.repository.ts';
 import type { Db } from '../data/open-database.ts';
+import type { Scope } from './deps.ts';
 
 /**
  * Takes away the tenant's stored Idempotency-Key answers; every permanent erasure calls it
@@ -8,8 +9,11 @@ import type { Db } from '../data/open-database.ts';
  * message's thread's chat's threads' messages), so no record of what a request named or
  * an answer held tells which answers showed the erased rows, and an arbitrary selection
  * cannot be re-read for a retry: every answer of the tenant goes. The keys stay claimed,
- * so a retry is told the request ran instead of running it again.
+ * so a retry is told the request ran instead of running it again. The tenant's other
+ * requests still running may have read the rows before they went: their answers will be
+ * stored without a body. The erasing request's own answer is stored, and so echoes no
+ * erased content (a permanent deleteThread answers without the thread's title).
  */
-export async function redactStoredAnswers(trx: Db, tenantId: string, at: string): Promise<void> {
-  await redactIdempotentAnswers(trx, tenantId, at);
+export async function redactStoredAnswers(trx: Db, scope: Pick<Scope, 'tenantId' | 'requestId'>, at: string): Promise<void> {
+  await redactIdempotentAnswers(trx, scope.tenantId, scope.requestId, at);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
-import type { Deps } from '../domain/deps.ts';
+import type { Deps, Scope } from '../domain/deps.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../domain/idempotency.ts';
 import { scopeOfRequest } from './authenticate.ts';
 import { refuse } from './refusal.ts';
@@ -38,17 +38,17 @@ export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin 
         endResponse(refuse(url.pathname, { status: 400, code: 'BAD_IDEMPOTENCY_KEY', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' }));
         return;
       }
-      let tenantId: string;
+      let scope: Scope;
       try {
-        tenantId = (await scopeOfRequest(deps, request)).tenantId;
+        scope = await scopeOfRequest(deps, request);
       } catch {
         return; // the request itself answers 401
       }
       const fingerprint = fingerprintOf(request.method, url.pathname + url.search, await request.clone().text());
-      const claim = await claimIdempotencyKey(deps, tenantId, key, fingerprint);
+      const claim = await claimIdempotencyKey(deps, scope, key, fingerprint);
       switch (claim.kind) {
         case 'run':
-          claimed.set(request, { tenantId, key });
+          claimed.set(request, { tenantId: scope.tenantId, key });
           return;
         case 'replay':
           endResponse(

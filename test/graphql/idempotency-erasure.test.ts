@@ -3,6 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { MessageRow } from '../../src/data/tables.ts';
 import { ERASE_INLINE_LIMIT } from '../../src/domain/eraser.ts';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/domain/idempotency.ts';
+import { findTenantByName } from '../../src/data/tenants.repository.ts';
+import { fingerprintOf } from '../../src/http/idempotency.ts';
 import { purgeExpiredThreads } from '../../src/domain/purge.ts';
 import { createChat, createFlow, createThread } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
@@ -261,4 +264,45 @@ it('a delete that erases nothing redacts nothing', async () => {
   const retry = await postWithKey(threadId, marker, key);
   expect(retry.status).toBe(200);
   expect(retry.body).toEqual(first.body);
+});
+
+it('a request still running when an erasure commits has its answer stored without the body', async () => {
+  const { chatId, threadId } = await thread();
+  const marker = secret();
+  const key = randomUUID();
+  // Another request of the tenant claimed its key and read the chat, but has not answered yet.
+  const tenant = await findTenantByName(t.app.deps.store.db, 'tenant-a');
+  const body = JSON.stringify({ query: POST_MESSAGE, variables: { input: { threadId, role: 'USER', content: marker } } });
+  const running = { tenantId: tenant!.id, requestId: 'a request still running' };
+  expect(await claimIdempotencyKey(t.app.deps, running, key, fingerprintOf('POST', '/graphql', body))).toEqual({ kind: 'run' });
+
+  expect((await deleteChat(t, { id: chatId })).__typename).toBe('DeleteChatSuccess');
+  const answer = JSON.stringify({ data: { postMessage: { __typename: 'PostMessageSuccess', message: { id: randomUUID(), content: marker } } } });
+  await completeIdempotencyKey(t.app.deps, running.tenantId, key, { status: 200, contentType: 'application/json', body: answer });
+  await expectErased(marker);
+  expectErasedAnswer(await postWithKey(threadId, marker, key), marker);
+});
+
+it("the permanent delete's own answer is kept for its retry, without the title it erased", async () => {
+  const { chatId } = await thread();
+  const title = secret();
+  const threadId = await createThread(t, chatId, title);
+  const key = randomUUID();
+  const erase = () =>
+    t.app.gateway.fetch(`http://gateway.test/api/chat/threads/${threadId}?permanent=true`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': t.keys.a, 'idempotency-key': key },
+    });
+  const first = await erase();
+  const answer = await first.text();
+  expect(first.status).toBe(200);
+  expect(JSON.parse(answer)).toMatchObject({ threadId, permanentDelete: true });
+  expect(answer).not.toContain(title);
+  await expectErased(title);
+  const retry = await erase();
+  expect(retry.status).toBe(200);
+  expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  expect(await retry.text()).toBe(answer);
+  const graphql = await deleteThread(t, { id: await createThread(t, chatId, title), permanent: true });
+  expect(graphql).toMatchObject({ __typename: 'DeleteThreadSuccess', permanentDelete: true, threadTitle: null });
 });

@@ -99,7 +99,7 @@ describe('DELETE /api/chat/threads/{thread_id}', () => {
       softDelete: false,
       permanentDelete: true,
       canRestore: false,
-      threadTitle: 'Thread',
+      // Not echoed: the erased title must not live on in an answer kept for a retry.
       requestId: expect.any(String),
       operationDurationMs: expect.any(Number),
       timestamp: r.body?.deletedAt,

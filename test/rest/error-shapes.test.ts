@@ -68,7 +68,7 @@ describe.each(ROUTES)('$family: $method $route', ({ family, method, path, json: 
     const json = body();
     const tenant = await findTenantByName(t.app.deps.store.db, 'tenant-a');
     const fingerprint = fingerprintOf(method, running, json === undefined ? '' : JSON.stringify(json));
-    await claimIdempotencyKey(t.app.deps, tenant!.id, 'k-2', fingerprint);
+    await claimIdempotencyKey(t.app.deps, { tenantId: tenant!.id, requestId: 'the first request' }, 'k-2', fingerprint);
     const twin = await rest(t, method, running, { key: t.keys.a, json, headers: { 'idempotency-key': 'k-2' } });
     expectRefusal(twin, family, 409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still running');
   });

@@ -17,7 +17,7 @@ const DeleteThreadSuccess = builder.objectRef<DeleteThreadResult>('DeleteThreadS
           ? 'Thread permanently deleted'
           : `Thread deleted; it can be restored until ${r.restoreUntil ?? ''}`,
     }),
-    threadTitle: t.string({ nullable: true, resolve: (r) => r.thread.title }),
+    threadTitle: t.string({ nullable: true, resolve: (r) => r.threadTitle }),
     chatId: t.id({ resolve: (r) => r.thread.chat_id }),
     flowId: t.id({ resolve: (r) => r.thread.flow_id }),
     deletedMessageCount: t.exposeInt('deletedMessageCount'),

@@ -57,7 +57,7 @@ export const chatThreadRoutes: RestRoute[] = [
         permanentDelete: r.permanent,
         canRestore: !r.permanent,
         ...(r.restoreUntil !== null && { restoreUntil: r.restoreUntil }),
-        ...(r.thread.title !== null && { threadTitle: r.thread.title }),
+        ...(r.threadTitle !== null && { threadTitle: r.threadTitle }),
         requestId: r.requestId,
         operationDurationMs: r.operationDurationMs,
         timestamp: r.deletedAt,
