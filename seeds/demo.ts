@@ -1,7 +1,7 @@
 import { insertChat } from '../src/data/chats.repository.ts';
 import { insertFlow } from '../src/data/flows.repository.ts';
 import { insertMessage } from '../src/data/messages.repository.ts';
-import type { Db } from '../src/data/open-database.ts';
+import type { Db } from '../src/data/db.ts';
 import { insertStream, insertStreamEvent } from '../src/data/streams.repository.ts';
 import type { MessageRow } from '../src/data/tables.ts';
 import { countTenants, insertApiKey, insertTenant } from '../src/data/tenants.repository.ts';

@@ -1,6 +1,7 @@
 import type { Config } from './config/config.ts';
 import { migrateToLatest } from './data/migrate.ts';
-import { type QueryObserver, openDatabase } from './data/open-database.ts';
+import type { QueryObserver } from './data/data-store.ts';
+import { openDatabase } from './data/open-database.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
 import { foreignKeysAtStartup } from './domain/doctor.ts';
@@ -36,7 +37,7 @@ export interface AppOptions {
 /** The composition root: opens the database, migrates it and wires every layer. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const store = openDatabase(config.databaseUrl, { onQuery: options.onQuery, keyCacheMs: config.apiKeyCacheMs });
-  await migrateToLatest(store.db);
+  await migrateToLatest(store);
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics(store);
   const live = config.redisUrl ? await redisLiveHub(config.redisUrl, config.liveConnectionTtlMs) : new LiveHub();

@@ -2,7 +2,7 @@ import SQLite from 'better-sqlite3';
 
 // Kept apart from seed.ts so the raw baseline server loads nothing of the product.
 
-/** The product's pragmas (src/data/open-database.ts), for the raw baselines. */
+/** The product's pragmas (src/data/sqlite/sqlite-store.ts), for the raw baselines. */
 export function openLikeProduct(path: string, options: { readonly?: boolean } = {}): SQLite.Database {
   const db = new SQLite(path, { readonly: options.readonly ?? false });
   if (!options.readonly) {

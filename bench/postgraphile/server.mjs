@@ -7,7 +7,7 @@ import { postgraphile } from 'postgraphile';
 
 const url = process.env.BENCH_DB;
 if (!url) throw new Error('BENCH_DB is required');
-// The same pool size as ours (src/data/open-database.ts).
+// The same pool size as ours (src/data/postgres/postgres-store.ts).
 const pool = new pg.Pool({ connectionString: url, max: 10 });
 const handler = postgraphile(pool, 'public', {
   graphiql: false,

@@ -3,7 +3,8 @@ import { DEMO_KEYS, seedDemo } from '../../seeds/demo.ts';
 import { createApp } from '../app.ts';
 import { type Config, ConfigError, loadConfig } from '../config/config.ts';
 import { migrateToLatest } from '../data/migrate.ts';
-import { type DataStore, openDatabase } from '../data/open-database.ts';
+import type { DataStore } from '../data/data-store.ts';
+import { openDatabase } from '../data/open-database.ts';
 import { createApiKey, parsePermissions, revokeApiKeys, rotateApiKey } from '../domain/api-keys.ts';
 import { ignoreDeletions } from '../domain/deletion-observer.ts';
 import { diagnose } from '../domain/doctor.ts';
@@ -17,7 +18,7 @@ import { progressBar } from './progress.ts';
 async function withStore<T>(config: Config, work: (store: DataStore) => Promise<T>): Promise<T> {
   const store = openDatabase(config.databaseUrl);
   try {
-    await migrateToLatest(store.db);
+    await migrateToLatest(store);
     return await work(store);
   } finally {
     await store.close();

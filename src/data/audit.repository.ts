@@ -1,5 +1,5 @@
 import type { AuditRow, NewAudit } from './tables.ts';
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 
 export async function insertAudit(db: Db, row: NewAudit): Promise<AuditRow> {
   return db.insertInto('audit_log').values(row).returningAll().executeTakeFirstOrThrow();

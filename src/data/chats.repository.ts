@@ -1,7 +1,6 @@
 import type { ChatRow } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
-import { forUpdate } from './locks.ts';
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 
 export async function insertChat(db: Db, row: ChatRow) {
   await db.insertInto('chats').values(row).execute();
@@ -16,7 +15,7 @@ export async function findChats(db: Db, tenantId: string, ids: readonly string[]
     .where('tenant_id', '=', tenantId)
     .where('id', 'in', ids)
     .where('deleted_at', 'is', null);
-  return (lock ? forUpdate(db, q) : q).execute();
+  return (lock ? q.forUpdate() : q).execute();
 }
 
 export async function listChats(

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { type MessageSelection, feedbackIdsInThreads, selectionPredicate, threadsWithRatedRows } from './messages.repository.ts';
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 import type { ErasureJobRow } from './tables.ts';
 
 export async function insertErasureJob(db: Db, row: ErasureJobRow) {

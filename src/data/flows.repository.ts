@@ -1,6 +1,6 @@
 import type { FlowRow } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 
 export async function insertFlow(db: Db, row: FlowRow) {
   await db.insertInto('flows').values(row).execute();

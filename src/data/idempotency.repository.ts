@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 import type { IdempotencyRow } from './tables.ts';
 
 /** Inserts the key's row unless one exists; true when this call created it. */

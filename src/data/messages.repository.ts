@@ -1,7 +1,7 @@
 import { type ExpressionBuilder, type Expression, type SqlBool, sql } from 'kysely';
 import type { Database, MessageRow, MessageTable } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 
 export async function insertMessage(db: Db, row: MessageRow) {
   await db.insertInto('messages').values(row).execute();

@@ -1,4 +1,5 @@
-import { type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { DataStore } from './data-store.ts';
 import * as initial from './migrations/2026-11-24-0001-initial.ts';
 import * as idempotencyKeys from './migrations/2026-11-24-0002-idempotency-keys.ts';
 import * as erasureJobs from './migrations/2026-11-24-0003-erasure-jobs.ts';
@@ -8,7 +9,6 @@ import * as threadsFlowDeleted from './migrations/2026-11-24-0006-threads-flow-d
 import * as erasurePendingAudit from './migrations/2026-11-24-0007-erasure-pending-audit.ts';
 import * as apiKeysChanged from './migrations/2026-11-30-0008-api-keys-changed.ts';
 import * as idempotencyAnswersErased from './migrations/2026-11-30-0009-idempotency-answers-erased.ts';
-import type { Db } from './open-database.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
 const migrations: Record<string, Migration> = {
@@ -25,25 +25,19 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/**
- * On PostgreSQL the bookkeeping tables go in the connection's own schema: left unset,
- * Kysely looks for them in every schema and, finding another schema's, never creates its own.
- */
-async function migrator(db: Db): Promise<Migrator> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return new Migrator({ db, provider });
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  return new Migrator({ db, provider, migrationTableSchema: rows[0]?.schema ?? 'public' });
+async function migrator(store: DataStore): Promise<Migrator> {
+  return new Migrator({ db: store.db, provider, migrationTableSchema: await store.migrationTableSchema() });
 }
 
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const { error, results } = await (await migrator(db)).migrateToLatest();
+export async function migrateToLatest(store: DataStore): Promise<string[]> {
+  const { error, results } = await (await migrator(store)).migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 
 /** Names of the migrations not run yet (readiness). */
-export async function pendingMigrations(db: Db): Promise<string[]> {
-  const all = await (await migrator(db)).getMigrations();
+export async function pendingMigrations(store: DataStore): Promise<string[]> {
+  const all = await (await migrator(store)).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { StreamEventRow, StreamRow, StreamStatus, StreamUpdate } from './tables.ts';
 import { type MessageSelection, selectionPredicate } from './messages.repository.ts';
-import { forUpdate } from './locks.ts';
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 
 export const ACTIVE_STATUSES: readonly StreamStatus[] = ['QUEUED', 'RUNNING'];
 
@@ -20,7 +19,7 @@ export async function findLiveStreams(db: Db, tenantId: string, ids: readonly st
     .where('streams.tenant_id', '=', tenantId)
     .where('streams.id', 'in', ids)
     .where('threads.deleted_at', 'is', null);
-  return (lock ? forUpdate(db, q) : q).execute();
+  return (lock ? q.forUpdate() : q).execute();
 }
 
 export async function findStream(db: Db, id: string): Promise<StreamRow | undefined> {

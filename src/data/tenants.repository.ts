@@ -1,4 +1,4 @@
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 
 export async function findTenantByName(db: Db, name: string) {
   return db.selectFrom('tenants').selectAll().where('name', '=', name).executeTakeFirst();

@@ -1,7 +1,6 @@
 import type { ThreadRow } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
-import { forUpdate, isPostgres } from './locks.ts';
-import type { Db } from './open-database.ts';
+import type { Db } from './db.ts';
 
 export async function insertThread(db: Db, row: ThreadRow) {
   await db.insertInto('threads').values(row).execute();
@@ -11,7 +10,7 @@ export async function insertThread(db: Db, row: ThreadRow) {
 export async function findThreads(db: Db, tenantId: string, ids: readonly string[], lock = false): Promise<ThreadRow[]> {
   if (ids.length === 0) return [];
   const q = db.selectFrom('threads').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids);
-  return (lock ? forUpdate(db, q) : q).execute();
+  return (lock ? q.forUpdate() : q).execute();
 }
 
 /** Hides every thread of a chat for good (not restorable) while its rows are erased. */
@@ -23,9 +22,12 @@ export async function markThreadsOfChatErasing(db: Db, chatId: string, now: stri
     .execute();
 }
 
-/** Locks a chat's threads so no message can be added to them until the transaction ends. */
-export async function lockThreadsOfChat(db: Db, chatId: string): Promise<void> {
-  if (isPostgres(db)) await db.selectFrom('threads').select('id').where('chat_id', '=', chatId).forUpdate().execute();
+/**
+ * Locks a chat's threads (soft-deleted ones too) so no message can be added to them until
+ * the transaction ends, and counts them.
+ */
+export async function lockAndCountThreadsOfChat(db: Db, chatId: string): Promise<number> {
+  return (await db.selectFrom('threads').select('id').where('chat_id', '=', chatId).forUpdate().execute()).length;
 }
 
 export async function listLiveThreadsOfChat(db: Db, chatId: string, page: PageRequest): Promise<ThreadRow[]> {
@@ -95,10 +97,6 @@ export function countThreadsOfChatQuery(db: Db, chatId: string) {
     .selectFrom('threads')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('chat_id', '=', chatId);
-}
-
-export async function countThreadsOfChat(db: Db, chatId: string): Promise<number> {
-  return Number((await countThreadsOfChatQuery(db, chatId).executeTakeFirstOrThrow()).n);
 }
 
 export async function findExpiredThreads(db: Db, now: string, limit: number): Promise<ThreadRow[]> {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { DataStore, Db } from '../data/open-database.ts';
+import type { Db } from '../data/db.ts';
+import type { DataStore } from '../data/data-store.ts';
 import {
   findActiveKeysByName,
   findTenantByName,

@@ -1,7 +1,7 @@
-import { insertAudit, listAudit } from '../data/audit.repository.ts';
-import type { Db } from '../data/open-database.ts';
+import { insertAudit } from '../data/audit.repository.ts';
+import type { Db } from '../data/db.ts';
 import type { AuditRow, NewAudit } from '../data/tables.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Scope } from './scope.ts';
 import type { ResourceType } from './errors.ts';
 import { newId } from './ids.ts';
 
@@ -53,8 +53,4 @@ export function auditRow(scope: Pick<Scope, 'tenantId' | 'actor' | 'requestId'>,
     details: JSON.stringify(facts.details),
     at,
   };
-}
-
-export async function auditLog(deps: Deps, scope: Scope, beforeSeq: number | undefined, limit: number) {
-  return listAudit(deps.store.db, scope.tenantId, beforeSeq, limit);
 }

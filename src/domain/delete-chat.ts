@@ -1,14 +1,14 @@
-import { canDeleteChatAtOnce, deleteSmallChatAtOnce } from '../data/delete-chat-at-once.ts';
 import { deleteChatRow, findChats, markChatDeleted } from '../data/chats.repository.ts';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { insertErasureJob, setErasureTotal } from '../data/erasure.repository.ts';
 import { countChatMessagesStep, countMessagesOfChatUpTo } from '../data/messages.repository.ts';
-import type { Db } from '../data/open-database.ts';
+import type { Db } from '../data/db.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
-import { countThreadsOfChat, lockThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
+import { lockAndCountThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
 import { type AuditEntry, type AuditFacts, auditRow, pendingAudit, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Scope } from './scope.ts';
 import { ERASE_INLINE_LIMIT } from './eraser.ts';
 import { ConflictError, NotFoundError, versionMismatch } from './errors.ts';
 import { newId } from './ids.ts';
@@ -78,10 +78,10 @@ async function deleteAtOnce(
   input: { id: string; expectedVersion?: number | null; force?: boolean | null },
   now: string,
 ): Promise<DeleteChatResult | undefined> {
-  const db = deps.store.db;
-  if (!canDeleteChatAtOnce(db) || (await deps.live.activeConnections(input.id)) > 0) return undefined;
+  const { deleteChatAtOnce } = deps.store;
+  if (!deleteChatAtOnce || (await deps.live.activeConnections(input.id)) > 0) return undefined;
   const details = { force: input.force ?? false, cancelledStreamCount: 0, closedConnections: 0, erasure: 'done' };
-  const erased = await deleteSmallChatAtOnce(db, {
+  const erased = await deleteChatAtOnce({
     tenantId: scope.tenantId,
     chatId: input.id,
     expectedVersion: input.expectedVersion ?? null,
@@ -132,8 +132,7 @@ async function hide(
         { activeConnections: connections },
       );
     }
-    await lockThreadsOfChat(trx, id);
-    const deletedThreadCount = await countThreadsOfChat(trx, id);
+    const deletedThreadCount = await lockAndCountThreadsOfChat(trx, id);
     const ended: EndedStream[] = [];
     for (const stream of await activeStreamsOfChat(trx, id)) {
       const cancelled = await cancelInTransaction(trx, stream.id, now);

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import { countMessagesByThread } from '../data/messages.repository.ts';
-import type { Db } from '../data/open-database.ts';
+import type { Db } from '../data/db.ts';
 import { activeStreamsOfThreads, lastEventSeq } from '../data/streams.repository.ts';
 import { deleteThreadRow, findThreads, markThreadDeleted } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Scope } from './scope.ts';
 import { NotFoundError, versionMismatch } from './errors.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
 import { redactStoredAnswers } from './redact-stored-answers.ts';

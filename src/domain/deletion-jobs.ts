@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Repeater } from '@repeaterjs/repeater';
 import { findTenantErasureJob } from '../data/erasure.repository.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Scope } from './scope.ts';
 import { NotFoundError } from './errors.ts';
 import { Checker, isId } from './validation.ts';
 

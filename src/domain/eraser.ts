@@ -12,7 +12,8 @@ import {
   setErasureTotal,
 } from '../data/erasure.repository.ts';
 import type { MessageSelection } from '../data/messages.repository.ts';
-import type { DataStore, Db } from '../data/open-database.ts';
+import type { Db } from '../data/db.ts';
+import type { DataStore } from '../data/data-store.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
 import { type AuditEntry, type PendingAudit, recordAudit } from './audit.ts';

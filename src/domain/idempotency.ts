@@ -7,7 +7,8 @@ import {
   saveIdempotentResponse,
 } from '../data/idempotency.repository.ts';
 import { isoNow } from './clock.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Scope } from './scope.ts';
 
 /** What to do with a request that carries an Idempotency-Key. */
 export type Claim =

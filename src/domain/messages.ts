@@ -1,11 +1,12 @@
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import type { PageRequest } from '../data/keyset.ts';
 import { findLiveMessages, insertMessage, listSelectedMessages } from '../data/messages.repository.ts';
-import type { Db } from '../data/open-database.ts';
+import type { Db } from '../data/db.ts';
 import type { MessageRow } from '../data/tables.ts';
 import { bumpThreadVersions, findThreads } from '../data/threads.repository.ts';
 import { isoNow } from './clock.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Scope } from './scope.ts';
 import { NotFoundError } from './errors.ts';
 import { requireFlow } from './flows.ts';
 import { newId } from './ids.ts';

@@ -1,6 +1,6 @@
 import { redactIdempotentAnswers } from '../data/idempotency.repository.ts';
-import type { Db } from '../data/open-database.ts';
-import type { Scope } from './deps.ts';
+import type { Db } from '../data/db.ts';
+import type { Scope } from './scope.ts';
 
 /**
  * Takes away the tenant's stored Idempotency-Key answers; every permanent erasure calls it

@@ -1,4 +1,4 @@
-import type { Db } from '../data/open-database.ts';
+import type { Db } from '../data/db.ts';
 import { ACTIVE_STATUSES, insertStreamEvent, lastEventSeq, updateStreamIf } from '../data/streams.repository.ts';
 import type { StreamRow, StreamStatus, StreamUpdate } from '../data/tables.ts';
 import type { StreamEvent, StreamEventType } from '../live/events.ts';

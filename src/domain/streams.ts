@@ -1,4 +1,4 @@
-import type { Db } from '../data/open-database.ts';
+import type { Db } from '../data/db.ts';
 import {
   countEventsByStream,
   findLiveStreams,
@@ -12,7 +12,8 @@ import {
 import type { StreamRow } from '../data/tables.ts';
 import type { StreamEvent } from '../live/events.ts';
 import { isoNow } from './clock.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Scope } from './scope.ts';
 import { NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
 import { type Message, appendMessage, newMessage } from './messages.ts';

@@ -11,7 +11,8 @@ import {
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { requireChat } from './chats.ts';
 import { isoNow } from './clock.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Scope } from './scope.ts';
 import { NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
 import { Checker, LIMITS, isId } from './validation.ts';

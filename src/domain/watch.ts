@@ -1,7 +1,8 @@
 import { Repeater } from '@repeaterjs/repeater';
 import { type ChatEvent, type StreamEvent, TERMINAL_STREAM_EVENTS } from '../live/events.ts';
 import { requireChat } from './chats.ts';
-import type { Deps, Scope } from './deps.ts';
+import type { Deps } from './deps.ts';
+import type { Scope } from './scope.ts';
 import { ACTIVE_STATUSES } from '../data/streams.repository.ts';
 import { getStreams, requireStream, streamEventsAfter } from './streams.ts';
 import { Checker } from './validation.ts';

@@ -1,5 +1,6 @@
 import { type Permission, authenticate, requirePermission } from '../domain/api-keys.ts';
-import type { Deps, Scope } from '../domain/deps.ts';
+import type { Deps } from '../domain/deps.ts';
+import type { Scope } from '../domain/scope.ts';
 import { newId } from '../domain/ids.ts';
 import { apiKeyFrom } from './api-key.ts';
 

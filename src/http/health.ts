@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import type { DataStore } from '../data/open-database.ts';
+import type { DataStore } from '../data/data-store.ts';
 import { readiness } from '../domain/doctor.ts';
 
 const json = (body: unknown, status = 200) =>

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
-import type { Deps, Scope } from '../domain/deps.ts';
+import type { Deps } from '../domain/deps.ts';
+import type { Scope } from '../domain/scope.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../domain/idempotency.ts';
 import { scopeOfRequest } from './authenticate.ts';
 import { refuse } from './refusal.ts';

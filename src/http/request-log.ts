@@ -1,6 +1,6 @@
 import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Scope } from '../domain/deps.ts';
+import type { Scope } from '../domain/scope.ts';
 import { isDomainError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { requestIdOf } from './authenticate.ts';

@@ -1,7 +1,7 @@
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DataStore } from '../data/open-database.ts';
+import type { DataStore } from '../data/data-store.ts';
 import { erasureBacklog } from '../domain/doctor.ts';
 import type { DeletedKind, DeletionObserver } from '../domain/deletion-observer.ts';
 

@@ -1,8 +1,8 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compiledOnce } from '../../src/data/compiled-once.ts';
-import type { Db } from '../../src/data/open-database.ts';
+import { compiledOnce } from '../../src/data/postgres/compiled-once.ts';
+import type { Db } from '../../src/data/db.ts';
 
 // A hot statement is built by Kysely once per shape; later calls only put in the values.
 // It must answer exactly as the builder run each time would.

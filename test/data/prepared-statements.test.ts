@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { withPreparedStatements } from '../../src/data/statement-cache.ts';
+import { withPreparedStatements } from '../../src/data/postgres/prepared-statements.ts';
 import { TEST_DATABASE_URL } from '../helpers/database.ts';
 
 // On PostgreSQL each distinct SQL text is prepared once per connection, up to a bound, so

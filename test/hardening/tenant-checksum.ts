@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Db } from '../../src/data/open-database.ts';
+import type { Db } from '../../src/data/db.ts';
 
 // A deterministic dump of everything one tenant owns in the database, hashed: every row of
 // every table that carries `tenant_id` (found from the live schema, so a table added later

@@ -1,4 +1,5 @@
-import { type AuditEntry, auditLog } from '../../domain/audit.ts';
+import type { AuditEntry } from '../../domain/audit.ts';
+import { auditLog } from '../../domain/audit-log.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../paging.ts';
 import { ResourceTypeEnum } from './errors.ts';

@@ -1,4 +1,5 @@
-import type { Deps, Scope } from '../../domain/deps.ts';
+import type { Deps } from '../../domain/deps.ts';
+import type { Scope } from '../../domain/scope.ts';
 import type { TokenSource } from '../../domain/token-sources.ts';
 import type { Problem } from './problem.ts';
 

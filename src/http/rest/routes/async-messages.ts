@@ -1,5 +1,5 @@
 import { deleteStream } from '../../../domain/delete-stream.ts';
-import type { Scope } from '../../../domain/deps.ts';
+import type { Scope } from '../../../domain/scope.ts';
 import { cancelStream, eventCountsOfStreams, requireStream, startStream } from '../../../domain/streams.ts';
 import { Checker } from '../../../domain/validation.ts';
 import { watchStream } from '../../../domain/watch.ts';

@@ -1,24 +1,11 @@
 import { sql } from 'kysely';
+import type { ChatToDeleteAtOnce, ErasedAtOnce } from '../data-store.ts';
+import type { Db } from '../db.ts';
+import { redactIdempotentAnswersQuery } from '../idempotency.repository.ts';
+import { countMessagesOfChatUpToQuery } from '../messages.repository.ts';
+import { ACTIVE_STATUSES } from '../streams.repository.ts';
+import { countThreadsOfChatQuery } from '../threads.repository.ts';
 import { compiledOnce } from './compiled-once.ts';
-import { redactIdempotentAnswersQuery } from './idempotency.repository.ts';
-import { isPostgres } from './locks.ts';
-import type { Db } from './open-database.ts';
-import { countMessagesOfChatUpToQuery } from './messages.repository.ts';
-import { ACTIVE_STATUSES } from './streams.repository.ts';
-import type { AuditRow, NewAudit } from './tables.ts';
-import { countThreadsOfChatQuery } from './threads.repository.ts';
-
-/** SQLite has no data-modifying WITH. */
-export function canDeleteChatAtOnce(db: Db): boolean {
-  return isPostgres(db);
-}
-
-/** What a one-statement delete erased: the chat's threads and messages, and its audit entry. */
-export interface ErasedAtOnce {
-  threads: number;
-  messages: number;
-  audit: AuditRow;
-}
 
 /**
  * Deletes a small, quiet chat and records its audit entry in one statement (PostgreSQL's
@@ -33,13 +20,9 @@ export interface ErasedAtOnce {
  * When it deletes, it also redacts the tenant's stored Idempotency-Key answers, as
  * every permanent erasure does, at the audit entry's time.
  *
- * Only where `canDeleteChatAtOnce`. Undefined when it deleted nothing: the caller then
- * takes the general path, which tells why.
+ * Undefined when it deleted nothing: the caller then takes the general path, which tells why.
  */
-export async function deleteSmallChatAtOnce(
-  db: Db,
-  input: { tenantId: string; chatId: string; expectedVersion: number | null; maxMessages: number; audit: NewAudit },
-): Promise<ErasedAtOnce | undefined> {
+export async function deleteSmallChatAtOnce(db: Db, input: ChatToDeleteAtOnce): Promise<ErasedAtOnce | undefined> {
   const [row] = await deleteAtOnceStatement(db, input);
   if (!row) return undefined;
   const { threads, messages, ...auditRow } = row;
@@ -48,7 +31,7 @@ export async function deleteSmallChatAtOnce(
 
 /** Compiled once: every delete of a small chat runs it, and Kysely's building was its main cost here. */
 const deleteAtOnceStatement = compiledOnce(
-  (db, { tenantId, chatId, expectedVersion, maxMessages, audit }: Parameters<typeof deleteSmallChatAtOnce>[1]) =>
+  (db, { tenantId, chatId, expectedVersion, maxMessages, audit }: ChatToDeleteAtOnce) =>
     db
       .with('c', (q) =>
         q.selectFrom('chats').select('version').where('tenant_id', '=', tenantId).where('id', '=', chatId).where('deleted_at', 'is', null),

@@ -1,0 +1,9 @@
+/** The process's settings the domain operations read (from the configuration). */
+export interface Settings {
+  /** How long a soft-deleted thread can be restored. */
+  restoreWindowMs: number;
+  /** Pause between two words of the built-in generator. */
+  tokenIntervalMs: number;
+  /** How long an Idempotency-Key's first answer is kept for retries. */
+  idempotencyTtlMs: number;
+}
