@@ -2,8 +2,8 @@
 //
 // Layers, top to bottom: HTTP (src/http, src/server.ts) → GraphQL (src/graphql) →
 // domain (src/domain) → data (src/data). Beside them: src/live (live state; used by domain
-// and http, imports nothing of ours), src/observability, src/config, and the composition
-// roots src/cli and src/app.ts, which may import anything.
+// and http, imports only types of src/data/tables.ts), src/observability, src/config, and the
+// composition roots src/cli and src/app.ts, which may import anything.
 //
 // Paths are relative to the folder cruised from (the repo root, or `baseDir`), so the same
 // rules apply to the small tree that test/architecture/layers.test.ts writes to a temp dir.

@@ -91,7 +91,10 @@ export async function countChatMessagesStep(db: Db, chatId: string, from: string
   return { counted: Number(counted.n), next };
 }
 
-/** A deleteMessages / messages-query selection, with dates already normalised to ISO strings. */
+/**
+ * A selection validated by toSelection (src/domain/message-filter.ts says what each field
+ * means), dates in the stored form; this file only translates it into SQL.
+ */
 export interface MessageSelection {
   flowId: string;
   chatId?: string;
@@ -114,9 +117,9 @@ type MessagesEb = ExpressionBuilder<Database, 'messages'>;
 function matchesFields(s: MessageSelection & ChunkBounds, table: 'messages' | 'r'): Expression<SqlBool> {
   const col = (name: string) => sql.ref(`${table}.${name}`);
   const conds: Expression<SqlBool>[] = [sql<SqlBool>`${col('flow_id')} = ${s.flowId}`];
-  // A deleted chat or soft-deleted thread matches nothing. Checked once per statement
-  // (uncorrelated), before any row: a large chat's rows stay on disk while the queue erases
-  // them, and walking them only to exclude each one took 100 ms a read at 600 k rows.
+  // Whether the chat or thread is gone is checked once per statement (uncorrelated), before
+  // any message: a large chat's rows stay on disk while the queue erases them, and walking
+  // them only to exclude each one took 100 ms a read at 600 k rows.
   if (s.chatId !== undefined)
     conds.push(sql<SqlBool>`${col('chat_id')} = ${s.chatId} and exists (select 1 from chats where id = ${s.chatId} and deleted_at is null)`);
   if (s.threadId !== undefined)
@@ -127,25 +130,20 @@ function matchesFields(s: MessageSelection & ChunkBounds, table: 'messages' | 'r
   if (s.startDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} >= ${s.startDate}`);
   if (s.endDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} <= ${s.endDate}`);
   if (s.upToId !== undefined) conds.push(sql<SqlBool>`${col('id')} <= ${s.upToId}`);
-  // Messages of soft-deleted threads are invisible and stay restorable. Written as NOT IN
-  // the flow's few soft-deleted threads (found by index, once per statement) so that the
-  // planner never drives the search from the flow's threads: the filter index leads.
+  // NOT IN the flow's few soft-deleted threads (found by index, once per statement), so
+  // that the planner never drives the search from the flow's threads: the filter index leads.
   conds.push(
     sql<SqlBool>`${col('thread_id')} not in (select id from threads where flow_id = ${s.flowId} and deleted_at is not null)`,
   );
   return sql<SqlBool>`(${sql.join(conds, sql` and `)})`;
 }
 
-/** The id of the USER message that prompted rated message `r`: the latest one before it in its thread. */
+/** The id of the prompt of rated message `r`, as src/domain/message-filter.ts defines it. */
 const promptOfR = sql`(select p.id from messages p
   where p.thread_id = r.thread_id and p.role = 'USER' and (p.created_at, p.id) < (r.created_at, r.id)
   order by p.created_at desc, p.id desc limit 1)`;
 
-/**
- * The predicate of a selection on `messages`. With feedbackTypes it matches the rated
- * messages and, as Flowise does, the USER message that prompted each one: the latest
- * USER message before it in the same thread.
- */
+/** The predicate of a selection on `messages`; with feedbackTypes, the rated rows or the prompt of one. */
 export function selectionPredicate(s: MessageSelection & ChunkBounds) {
   return (eb: MessagesEb): Expression<SqlBool> => {
     if (s.feedbackTypes === undefined) return matchesFields(s, 'messages');

@@ -3,6 +3,31 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 // Timestamps are ISO-8601 UTC strings with milliseconds ("2026-01-15T10:45:00.000Z"):
 // fixed width, so they sort and compare as text the same way on SQLite and PostgreSQL.
 
+// Each closed set of values is listed once, in the lowest layer that uses it (here, for
+// the rows): its type, the GraphQL enum and the REST routes' checks all derive from it.
+
+export const FLOW_TYPES = ['CHATFLOW', 'AGENTFLOW'] as const;
+export type FlowType = (typeof FLOW_TYPES)[number];
+
+export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'SYSTEM', 'TOOL'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+export const CHAT_TYPES = ['INTERNAL', 'EXTERNAL'] as const;
+export type ChatType = (typeof CHAT_TYPES)[number];
+
+export const FEEDBACK_TYPES = ['THUMBS_UP', 'THUMBS_DOWN'] as const;
+export type FeedbackType = (typeof FEEDBACK_TYPES)[number];
+
+export const STREAM_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED'] as const;
+export type StreamStatus = (typeof STREAM_STATUSES)[number];
+
+export const STREAM_EVENT_TYPES = ['STARTED', 'TOKEN', 'COMPLETED', 'CANCELLED', 'FAILED', 'DELETED'] as const;
+export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
+
+/** What an id can name: a NotFoundError says which, an audit entry's target is any but a deletion job. */
+export const RESOURCE_TYPES = ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'DELETION_JOB'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
 export interface TenantTable {
   id: string;
   name: string;
@@ -24,7 +49,7 @@ export interface FlowTable {
   id: string;
   tenant_id: string;
   name: string;
-  type: 'CHATFLOW' | 'AGENTFLOW';
+  type: FlowType;
   created_at: string;
 }
 
@@ -61,16 +86,14 @@ export interface MessageTable {
   flow_id: string;
   chat_id: string;
   thread_id: string;
-  role: 'USER' | 'ASSISTANT' | 'SYSTEM' | 'TOOL';
+  role: MessageRole;
   content: string;
   session_id: string | null;
   memory_type: string | null;
-  chat_type: 'INTERNAL' | 'EXTERNAL';
-  feedback: 'THUMBS_UP' | 'THUMBS_DOWN' | null;
+  chat_type: ChatType;
+  feedback: FeedbackType | null;
   created_at: string;
 }
-
-export type StreamStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
 
 export interface StreamTable {
   id: string;
@@ -86,8 +109,6 @@ export interface StreamTable {
   finished_at: string | null;
 }
 
-export type StreamEventType = 'STARTED' | 'TOKEN' | 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'DELETED';
-
 export interface StreamEventTable {
   stream_id: string;
   seq: number;
@@ -100,7 +121,7 @@ export interface AuditLogTable {
   id: string;
   tenant_id: string;
   action: string;
-  target_type: 'FLOW' | 'CHAT' | 'THREAD' | 'MESSAGE' | 'STREAM';
+  target_type: Exclude<ResourceType, 'DELETION_JOB'>;
   target_id: string;
   actor: string;
   request_id: string;

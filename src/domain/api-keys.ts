@@ -12,8 +12,8 @@ import { ForbiddenError, UnauthenticatedError, ValidationError } from './errors.
 import { newId } from './ids.ts';
 
 /** What a key may do: read (queries, subscriptions), write (creates, streams), delete (deletes, restores). */
-export type Permission = 'read' | 'write' | 'delete';
-export const ALL_PERMISSIONS: readonly Permission[] = ['read', 'write', 'delete'];
+export const ALL_PERMISSIONS = ['read', 'write', 'delete'] as const;
+export type Permission = (typeof ALL_PERMISSIONS)[number];
 
 export function parsePermissions(text: string): Permission[] {
   const given = text.split(',').map((p) => p.trim()).filter((p) => p !== '');

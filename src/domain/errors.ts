@@ -1,7 +1,9 @@
-// The expected failures of domain operations. The GraphQL layer maps each class to a
-// union member and the REST layer to a status code; anything else is an unexpected fault.
+// The expected failures of domain operations; anything else is an unexpected fault. Each
+// API family answers them from one table: GraphQL's is src/http/graphql-errors.ts (the
+// deletes' unions carry them as members instead, src/graphql/types/errors.ts); REST turns
+// them into Problems (src/http/rest/problem.ts) that each family's `fail` answers.
 
-export type ResourceType = 'FLOW' | 'CHAT' | 'THREAD' | 'MESSAGE' | 'STREAM' | 'DELETION_JOB';
+import type { ResourceType } from '../data/tables.ts';
 
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
@@ -13,7 +15,8 @@ export class NotFoundError extends Error {
   }
 }
 
-export type ConflictReason = 'ACTIVE_CONNECTIONS' | 'VERSION_MISMATCH' | 'ACTIVE_STREAM';
+export const CONFLICT_REASONS = ['ACTIVE_CONNECTIONS', 'VERSION_MISMATCH', 'ACTIVE_STREAM'] as const;
+export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';

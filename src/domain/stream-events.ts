@@ -1,7 +1,7 @@
 import type { Db } from '../data/db.ts';
 import { ACTIVE_STATUSES, insertStreamEvent, lastEventSeq, updateStreamIf } from '../data/streams.repository.ts';
-import type { StreamRow, StreamStatus, StreamUpdate } from '../data/tables.ts';
-import type { StreamEvent, StreamEventType } from '../live/events.ts';
+import type { StreamEventType, StreamRow, StreamStatus, StreamUpdate } from '../data/tables.ts';
+import type { StreamEvent } from '../live/events.ts';
 
 /** Appends the next event of a stream (seq = last + 1), in the caller's transaction. */
 export async function appendStreamEvent(

@@ -48,18 +48,18 @@ export class Checker {
 
   /**
    * Parses an ISO-8601 date strictly (no silent match-all on garbage) into the stored
-   * form. A bare date means the start of that day, or its end where `endOfDay` is set,
-   * so an inclusive range of whole days covers them completely.
+   * form. A bare date means the start of that day (UTC).
    */
-  date(path: string[], value: string | null | undefined, endOfDay = false): string | undefined {
+  date(path: string[], value: string | null | undefined): string | undefined {
+    return this.isoDate(path, value)?.date.toISOString();
+  }
+
+  /** As date(), and tells a bare date, for a rule that gives one a meaning of its own. */
+  isoDate(path: string[], value: string | null | undefined): ParsedDate | undefined {
     if (value === null || value === undefined) return undefined;
     const parsed = parseIsoDate(value);
-    if (parsed === undefined) {
-      this.fail(path, 'must be an ISO-8601 date or date-time, e.g. 2024-01-31T23:59:59Z');
-      return undefined;
-    }
-    if (parsed.dateOnly && endOfDay) parsed.date.setUTCHours(23, 59, 59, 999);
-    return parsed.date.toISOString();
+    if (parsed === undefined) this.fail(path, 'must be an ISO-8601 date or date-time, e.g. 2024-01-31T23:59:59Z');
+    return parsed;
   }
 
   done(): void {
@@ -67,7 +67,13 @@ export class Checker {
   }
 }
 
-function parseIsoDate(value: string): { date: Date; dateOnly: boolean } | undefined {
+/** A parsed ISO-8601 value; `dateOnly` when it had no time (`date` is then the day's start). */
+export interface ParsedDate {
+  date: Date;
+  dateOnly: boolean;
+}
+
+function parseIsoDate(value: string): ParsedDate | undefined {
   const m = ISO_DATE.exec(value);
   if (!m) return undefined;
   const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1, 7).map((part) => Number(part ?? 0));

@@ -6,12 +6,13 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { type Permission, ALL_PERMISSIONS } from '../domain/api-keys.ts';
 import type { Context } from './context.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   // The API key's permissions (README "Security").
-  AuthScopes: { read: boolean; write: boolean; delete: boolean };
+  AuthScopes: Record<Permission, boolean>;
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
@@ -30,11 +31,8 @@ export const builder = new SchemaBuilder<{
       new GraphQLError(`This API key may not use ${info.parentType.name}.${info.fieldName}`, {
         extensions: { code: 'FORBIDDEN' },
       }),
-    authScopes: (ctx) => ({
-      read: ctx.scope.permissions.includes('read'),
-      write: ctx.scope.permissions.includes('write'),
-      delete: ctx.scope.permissions.includes('delete'),
-    }),
+    authScopes: (ctx) =>
+      Object.fromEntries(ALL_PERMISSIONS.map((p) => [p, ctx.scope.permissions.includes(p)])) as Record<Permission, boolean>,
   },
   defaultFieldNullability: false,
   errors: { defaultTypes: [] },

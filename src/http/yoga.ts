@@ -1,14 +1,13 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
-import { type Plugin, createYoga, maskError } from 'graphql-yoga';
+import { type Plugin, createYoga } from 'graphql-yoga';
 import type { Limits } from '../config/config.ts';
 import type { Deps } from '../domain/deps.ts';
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 import type { TokenSource } from '../domain/token-sources.ts';
 import type { Context } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
 import { scopeOfRequest } from './authenticate.ts';
 import { EXAMPLE_OPERATIONS } from './graphiql-examples.ts';
+import { codedDomainError, maskErrors } from './graphql-errors.ts';
 import { useHealthChecks } from './health.ts';
 import { useIdempotencyKeys } from './idempotency.ts';
 import { protectionPlugins, useBodyLimit } from './protection.ts';
@@ -30,41 +29,6 @@ export interface GatewayOptions {
 
 export type Gateway = ReturnType<typeof createGateway>;
 
-/**
- * Domain errors outside a result union (a list query's bad filter, a subscription to
- * a missing stream) become coded GraphQL errors; anything else stays masked.
- */
-function exposeDomainError(error: unknown, message: string, isDev?: boolean): Error {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof UnauthenticatedError) {
-    return new GraphQLError(original.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-  }
-  if (original instanceof ValidationError && error instanceof GraphQLError) {
-    return new GraphQLError(original.message, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { code: 'BAD_USER_INPUT', fieldErrors: original.fieldErrors },
-    });
-  }
-  if (original instanceof NotFoundError && error instanceof GraphQLError) {
-    return new GraphQLError(original.message, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { code: 'NOT_FOUND', resourceType: original.resourceType, id: original.id },
-    });
-  }
-  // A malformed federation representation (no __typename, not an object, an id that is
-  // not a string) fails inside the entities resolver; it is the client's mistake.
-  if (error instanceof GraphQLError && error.path?.[0] === '_entities') {
-    return new GraphQLError('Each representation needs the __typename of an entity and a string id', {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
-  }
-  return maskError(error, message, isDev);
-}
-
 export function createGateway({ deps, tokens, limits, logger, metrics, demoKey }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
@@ -85,7 +49,7 @@ export function createGateway({ deps, tokens, limits, logger, metrics, demoKey }
     // Yoga's own limit streams every body through a TransformStream: a stream pipeline,
     // with its AbortController and DOMException, per request (7% of a trivial request's CPU).
     maxRequestBodySize: false,
-    maskedErrors: { maskError: exposeDomainError },
+    maskedErrors: { maskError: maskErrors },
     // The bundled GraphiQL: the default one loads its code from a CDN, which an offline
     // machine (or a locked-down network) cannot reach.
     renderGraphiQL,
@@ -102,10 +66,7 @@ export function createGateway({ deps, tokens, limits, logger, metrics, demoKey }
         });
         return { deps, tokens, scope } satisfies Context;
       } catch (error) {
-        if (error instanceof UnauthenticatedError) {
-          throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-        }
-        throw error;
+        throw codedDomainError(error) ?? error;
       }
     },
   });

@@ -1,13 +1,17 @@
-export type ChatEventType =
-  | 'THREAD_CREATED'
-  | 'THREAD_DELETED'
-  | 'THREAD_RESTORED'
-  | 'MESSAGE_POSTED'
-  | 'MESSAGES_DELETED'
-  | 'STREAM_STARTED'
-  | 'STREAM_FINISHED'
-  | 'STREAM_DELETED'
-  | 'CHAT_DELETED';
+import type { StreamEventType } from '../data/tables.ts';
+
+export const CHAT_EVENT_TYPES = [
+  'THREAD_CREATED',
+  'THREAD_DELETED',
+  'THREAD_RESTORED',
+  'MESSAGE_POSTED',
+  'MESSAGES_DELETED',
+  'STREAM_STARTED',
+  'STREAM_FINISHED',
+  'STREAM_DELETED',
+  'CHAT_DELETED',
+] as const;
+export type ChatEventType = (typeof CHAT_EVENT_TYPES)[number];
 
 export interface ChatEvent {
   type: ChatEventType;
@@ -17,8 +21,6 @@ export interface ChatEvent {
   streamId: string | null;
   at: string;
 }
-
-export type StreamEventType = 'STARTED' | 'TOKEN' | 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'DELETED';
 
 export interface StreamEvent {
   streamId: string;

@@ -80,6 +80,18 @@ describe('POST /v1/messages/async (initiate)', () => {
     expectJson(anon, 401, UNAUTHENTICATED);
     expect(await rowCounts(t)).toEqual(before);
   });
+
+  it("locates the stream's own checks by the body's field names: a malformed thread_id, an empty prompt", async () => {
+    t = await startTestServer();
+    const before = await rowCounts(t);
+    expectJson(await rest(t, 'POST', '/v1/messages/async', { key: t.keys.a, json: { thread_id: 'not-a-uuid', prompt: ' ' } }), 422, {
+      detail: [
+        { loc: ['body', 'thread_id'], msg: 'must be a UUID', type: 'value_error' },
+        { loc: ['body', 'prompt'], msg: 'must not be empty', type: 'value_error' },
+      ],
+    });
+    expect(await rowCounts(t)).toEqual(before);
+  });
 });
 
 describe('GET /v1/messages/async/{message_id}/events (SSE)', () => {

@@ -1,23 +1,34 @@
-import { ConflictError, type FieldError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { RESOURCE_TYPES } from '../../data/tables.ts';
+import {
+  CONFLICT_REASONS,
+  ConflictError,
+  type ConflictReason,
+  type FieldError,
+  NotFoundError,
+  ValidationError,
+} from '../../domain/errors.ts';
 import { builder } from '../builder.ts';
 
 // Expected failures are data: each domain error class is an object type, and the four
 // deletes list them in their result unions (plugin-errors turns a throw into a member).
+// Thrown anywhere else, they become coded errors (src/http/graphql-errors.ts).
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
   fields: (t) => ({ message: t.exposeString('message') }),
 });
 
-export const ResourceTypeEnum = builder.enumType('ResourceType', {
-  values: ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'DELETION_JOB'] as const,
-});
+export const ResourceTypeEnum = builder.enumType('ResourceType', { values: RESOURCE_TYPES });
+
+const CONFLICT_REASON_DESCRIPTIONS: Record<ConflictReason, string> = {
+  ACTIVE_CONNECTIONS: 'deleteChat while live subscriptions watch the chat and force is false',
+  VERSION_MISMATCH: "expectedVersion was given and the resource's current version differs",
+  ACTIVE_STREAM: 'deleteMessages would remove messages of a thread that a RUNNING stream is writing',
+};
 
 const ConflictReasonEnum = builder.enumType('ConflictReason', {
-  values: {
-    ACTIVE_CONNECTIONS: { description: 'deleteChat while live subscriptions watch the chat and force is false' },
-    VERSION_MISMATCH: { description: "expectedVersion was given and the resource's current version differs" },
-    ACTIVE_STREAM: { description: 'deleteMessages would remove messages of a thread that a RUNNING stream is writing' },
-  } as const,
+  values: Object.fromEntries(
+    CONFLICT_REASONS.map((reason) => [reason, { description: CONFLICT_REASON_DESCRIPTIONS[reason] }]),
+  ) as Record<ConflictReason, { description: string }>,
 });
 
 builder.objectType(NotFoundError, {

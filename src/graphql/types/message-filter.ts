@@ -1,6 +1,7 @@
 import { builder } from '../builder.ts';
 import { ChatTypeEnum, FeedbackTypeEnum } from './enums.ts';
 
+// The descriptions summarise the rules of src/domain/message-filter.ts for the schema.
 export const MessageFilterInput = builder.inputType('MessageFilter', {
   description: 'Selects messages of one flow. Every given field must match; dates are inclusive.',
   fields: (t) => ({

@@ -63,14 +63,3 @@ export function withProblems(
     return format({ kind: 'internal', message: 'Internal server error' });
   });
 }
-
-const STATUS_OF: Record<Exclude<Problem['kind'], 'refused'>, number> = {
-  unauthenticated: 401,
-  forbidden: 403,
-  'not-found': 404,
-  conflict: 409,
-  invalid: 422,
-  internal: 500,
-};
-
-export const statusOf = (problem: Problem): number => (problem.kind === 'refused' ? problem.status : STATUS_OF[problem.kind]);

@@ -12,8 +12,9 @@ export function flag(check: Checker, name: string, raw: string | null, fallback 
 /**
  * A list query value given as repeated parameters (?x=A&x=B), comma-separated (?x=A,B)
  * or as a JSON array (?x=["A","B"]), as Flowise clients send it. Unknown members are errors.
+ * Problems go to `check` under `path`.
  */
-export function list<T extends string>(check: Checker, name: string, values: string[], allowed: readonly T[]): T[] | undefined {
+export function list<T extends string>(check: Checker, path: string[], values: string[], allowed: readonly T[]): T[] | undefined {
   if (values.length === 0) return undefined;
   const items: string[] = [];
   for (const value of values) {
@@ -25,14 +26,14 @@ export function list<T extends string>(check: Checker, name: string, values: str
           continue;
         }
       } catch {}
-      check.fail([name], 'must be a JSON array of strings');
+      check.fail(path, 'must be a JSON array of strings');
       return undefined;
     }
     items.push(...value.split(',').map((v) => v.trim()).filter((v) => v !== ''));
   }
   const wrong = items.filter((v) => !allowed.includes(v as T));
   if (wrong.length > 0) {
-    check.fail([name], `unknown value ${wrong.map((w) => JSON.stringify(w)).join(', ')}; allowed: ${allowed.join(', ')}`);
+    check.fail(path, `unknown value ${wrong.map((w) => JSON.stringify(w)).join(', ')}; allowed: ${allowed.join(', ')}`);
     return undefined;
   }
   return items as T[];

@@ -1,48 +1,16 @@
 import { deleteThread } from '../../../domain/delete-thread.ts';
 import { Checker } from '../../../domain/validation.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
+import { agentV1Error, agentsApiError } from '../agents-errors.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
-import { type Problem, json } from '../problem.ts';
+import { json } from '../problem.ts';
 import { flag } from '../query.ts';
 import type { RestRoute } from '../route-table.ts';
 
-// Seed 004: the agents API's DELETE /threads/{threadId}?api-version=v1, errors as AgentV1Error.
+// Seed 004: the agents API's DELETE /threads/{threadId}?api-version=v1, errors as AgentV1Error
+// (src/http/rest/agents-errors.ts).
 
 const API_VERSIONS = ['v1'];
-
-function agentError(
-  status: number,
-  code: string,
-  message: string,
-  param: string | null,
-  type: string,
-  headers?: Record<string, string>,
-): Response {
-  return json({ error: { code, message, param, type } }, status, headers);
-}
-
-function fail(problem: Problem): Response {
-  switch (problem.kind) {
-    case 'unauthenticated':
-      return agentError(401, 'unauthorized', problem.message, null, 'authentication_error');
-    case 'not-found':
-      return agentError(404, 'not_found', `No thread found with id '${problem.id}'.`, 'threadId', 'invalid_request_error');
-    case 'conflict':
-      return agentError(409, 'conflict', problem.message, null, 'invalid_request_error');
-    case 'forbidden':
-      return agentError(403, 'forbidden', problem.message, null, 'permission_error');
-    case 'internal':
-      return agentError(500, 'server_error', problem.message, null, 'server_error');
-    case 'refused': {
-      const type = problem.status === 429 ? 'rate_limit_error' : 'invalid_request_error';
-      return agentError(problem.status, problem.code.toLowerCase(), problem.message, null, type, problem.headers);
-    }
-    case 'invalid': {
-      const message = problem.fieldErrors.map((e) => `${e.path.join('.')} ${e.message}`).join('; ');
-      return agentError(400, 'invalid_value', message, problem.fieldErrors[0]?.path.join('.') ?? null, 'invalid_request_error');
-    }
-  }
-}
 
 export const agentThreadRoutes: RestRoute[] = [
   {
@@ -68,17 +36,17 @@ export const agentThreadRoutes: RestRoute[] = [
         404: jsonResponse('AgentV1Error: no such thread'),
       },
     },
-    fail,
+    fail: agentsApiError,
     handle: async (ctx) => {
       const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
       const apiVersion = ctx.url.searchParams.get('api-version');
       if (!apiVersion) {
         const message = "Missing required query parameter 'api-version'.";
-        return agentError(400, 'missing_required_parameter', message, 'api-version', 'invalid_request_error');
+        return agentV1Error(400, 'missing_required_parameter', message, 'api-version', 'invalid_request_error');
       }
       if (!API_VERSIONS.includes(apiVersion)) {
         const message = `API version '${apiVersion}' is not supported; supported: ${API_VERSIONS.join(', ')}.`;
-        return agentError(400, 'unsupported_api_version', message, 'api-version', 'invalid_request_error');
+        return agentV1Error(400, 'unsupported_api_version', message, 'api-version', 'invalid_request_error');
       }
       const check = new Checker();
       const id = check.id(['threadId'], ctx.params.threadId ?? '');

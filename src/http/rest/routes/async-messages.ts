@@ -13,8 +13,11 @@ import type { RestContext, RestRoute } from '../route-table.ts';
 
 // Seed 000: the async chat stream API. The stream's id is the seed's message_id.
 
+// startStream names its input as GraphQL does; this seed's body calls it thread_id and prompt.
+const BODY_NAMES = { 'input.threadId': 'thread_id', 'input.prompt': 'prompt' };
+
 const fail = (problem: Problem) =>
-  fastApiError(problem, (field) => (field === 'message_id' ? 'path' : field === 'after_seq' ? 'query' : 'body'));
+  fastApiError(problem, (field) => (field === 'message_id' ? 'path' : field === 'after_seq' ? 'query' : 'body'), BODY_NAMES);
 
 async function streamOf(ctx: RestContext, need: Permission): Promise<{ scope: Scope; id: string }> {
   const scope = await scopeOfRequest(ctx.deps, ctx.request, { need });

@@ -1,48 +1,47 @@
 import { deleteMessages } from '../../../domain/delete-messages.ts';
+import { FILTER_CHOICES, type MessageFilterInput } from '../../../domain/message-filter.ts';
 import { Checker, isId } from '../../../domain/validation.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
+import { flowiseApiError, flowiseError } from '../flowise-errors.ts';
 import { type Problem, json } from '../problem.ts';
 import { flag, list } from '../query.ts';
 import type { RestContext, RestRoute } from '../route-table.ts';
 
 // Seed 003: Flowise's DELETE /api/v1/chatmessage/{id}; errors as Flowise answers them.
 
-function flowiseError(statusCode: number, message: string, headers?: Record<string, string>): Response {
-  return json({ statusCode, success: false, message }, statusCode, headers);
+const fail = (problem: Problem) => flowiseApiError(problem, queryName);
+
+// The query name of each filter field: the domain (src/domain/message-filter.ts) names the
+// fields as GraphQL does, a Flowise client knows these. Reading the filter and naming its
+// errors both go through this table, so the two cannot disagree.
+const QUERY_NAMES = {
+  chatId: 'chatId',
+  threadId: 'threadId',
+  sessionId: 'sessionId',
+  memoryType: 'memoryType',
+  chatTypes: 'chatType',
+  feedbackTypes: 'feedbackType',
+  startDate: 'startDate',
+  endDate: 'endDate',
+} as const satisfies Record<keyof MessageFilterInput, string>;
+
+type FilterField = keyof typeof QUERY_NAMES;
+
+/** The filter as the query gives it: list fields parsed, every other rule left to the domain. */
+function readFilter(check: Checker, q: URLSearchParams): MessageFilterInput {
+  const choices: Partial<Record<FilterField, readonly string[]>> = FILTER_CHOICES;
+  const fields = Object.entries(QUERY_NAMES).map(([field, name]) => {
+    const allowed = choices[field as FilterField];
+    return [field, allowed ? list(check, ['filter', field], q.getAll(name), allowed) : (q.get(name) ?? undefined)];
+  });
+  return Object.fromEntries(fields) as MessageFilterInput;
 }
 
-function fail(problem: Problem): Response {
-  switch (problem.kind) {
-    case 'unauthenticated':
-      return flowiseError(401, 'Unauthorized Access');
-    case 'not-found':
-      return flowiseError(404, `Chatflow ${problem.id} not found`);
-    case 'conflict':
-      return flowiseError(409, problem.message);
-    case 'invalid': {
-      // A bad query value is the client's error (400), never a silent match-all.
-      const named = problem.fieldErrors.map((e) => `${queryName(e.path)}: ${e.message}`);
-      return flowiseError(400, `Invalid query: ${named.join('; ')}`);
-    }
-    case 'forbidden':
-      return flowiseError(403, problem.message);
-    case 'internal':
-      return flowiseError(500, 'Error clearing chat messages');
-    case 'refused':
-      return flowiseError(problem.status, problem.message, problem.headers);
-  }
-}
-
-// The domain names filter fields as GraphQL does; a Flowise client knows the query names.
-const QUERY_NAMES: Record<string, string> = { chatTypes: 'chatType', feedbackTypes: 'feedbackType' };
+/** A filter field is named as the query names it; anything else by its own path. */
 function queryName(path: string[]): string {
-  const field = path[0] === 'filter' ? (path[1] ?? '') : path.join('.');
-  return QUERY_NAMES[field] ?? field;
+  return path[0] === 'filter' ? QUERY_NAMES[path[1] as FilterField] : path.join('.');
 }
-
-const CHAT_TYPES = ['INTERNAL', 'EXTERNAL'] as const;
-const FEEDBACK_TYPES = ['THUMBS_UP', 'THUMBS_DOWN'] as const;
 
 async function handle(ctx: RestContext): Promise<Response> {
   const scope = await scopeOfRequest(ctx.deps, ctx.request, { need: 'delete' });
@@ -52,17 +51,7 @@ async function handle(ctx: RestContext): Promise<Response> {
   if (!isId(flowId)) return flowiseError(404, `Chatflow ${flowId} not found`);
   const q = ctx.url.searchParams;
   const check = new Checker();
-  const text = (name: string) => q.get(name) ?? undefined;
-  const filter = {
-    chatId: text('chatId'),
-    threadId: text('threadId'),
-    sessionId: text('sessionId'),
-    memoryType: text('memoryType'),
-    chatTypes: list(check, 'chatType', q.getAll('chatType'), CHAT_TYPES),
-    feedbackTypes: list(check, 'feedbackType', q.getAll('feedbackType'), FEEDBACK_TYPES),
-    startDate: text('startDate'),
-    endDate: text('endDate'),
-  };
+  const filter = readFilter(check, q);
   const hardDelete = flag(check, 'hardDelete', q.get('hardDelete'));
   // Accepted for compatibility; it only tells where the client's dialog was.
   flag(check, 'isClearFromViewMessageDialog', q.get('isClearFromViewMessageDialog'));
@@ -87,13 +76,13 @@ export const chatMessageRoutes: RestRoute[] = [
         queryParam('sessionId', 'Only messages of this session'),
         queryParam('chatType', 'INTERNAL and/or EXTERNAL: repeated, comma-separated or a JSON array', {
           type: 'array',
-          items: { enum: CHAT_TYPES },
+          items: { enum: FILTER_CHOICES.chatTypes },
         }),
         queryParam('startDate', 'Created at or after (ISO 8601; a bare date is the start of that day)'),
         queryParam('endDate', 'Created at or before (ISO 8601; a bare date is the end of that day)'),
         queryParam('feedbackType', 'THUMBS_UP and/or THUMBS_DOWN: the rated messages and the questions that prompted them', {
           type: 'array',
-          items: { enum: FEEDBACK_TYPES },
+          items: { enum: FILTER_CHOICES.feedbackTypes },
         }),
         queryParam('hardDelete', 'Also erase the cached stream events that carried the text', { type: 'boolean' }),
         queryParam('isClearFromViewMessageDialog', 'Accepted for compatibility; no effect', { type: 'boolean' }),
