@@ -5,7 +5,7 @@ import { openDatabase } from './data/open-database.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
 import { foreignKeysAtStartup } from './domain/doctor.ts';
-import { Eraser } from './domain/eraser.ts';
+import { ErasureJobs } from './domain/erasure-jobs.ts';
 import { purgeExpiredIdempotencyKeys } from './domain/idempotency.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
 import { endActiveStreams } from './domain/streams.ts';
@@ -44,7 +44,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const deps: Deps = {
     store,
     live,
-    erasure: new Eraser(store, options.clock ?? systemClock),
+    erasureJobs: new ErasureJobs(store, options.clock ?? systemClock),
     deletions: metrics.deletions,
     clock: options.clock ?? systemClock,
     settings: {
@@ -59,7 +59,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   await endActiveStreams(deps, 'FAILED', 'the server restarted while the stream was active');
   // Large erasures a previous process left half-done go on from where they stopped.
-  deps.erasure.kick();
+  deps.erasureJobs.kick();
   const gateway = createGateway({
     deps,
     tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
@@ -72,7 +72,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     options.purgeTimer === false
       ? undefined
       : setInterval(() => {
-          Promise.all([purgeExpiredThreads(deps), purgeExpiredIdempotencyKeys(deps), deps.erasure.forgetFinished()]).catch((error: unknown) =>
+          Promise.all([purgeExpiredThreads(deps), purgeExpiredIdempotencyKeys(deps), deps.erasureJobs.forgetFinished()]).catch((error: unknown) =>
             console.error('purge failed', error),
           );
         }, config.purgeIntervalMs).unref();
@@ -86,7 +86,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger.error({ err: error }, 'could not mark active streams cancelled at shutdown'),
     );
     await live.close();
-    await deps.erasure.close();
+    await deps.erasureJobs.close();
     await store.close();
   };
   return {

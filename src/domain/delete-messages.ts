@@ -1,19 +1,17 @@
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import { findFlows } from '../data/flows.repository.ts';
-import { insertErasureJob } from '../data/erasure.repository.ts';
 import { type MessageSelection, deleteSelection, selectionExceeds, threadsOfSelection } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
 import { activeStreamsOfSelection, deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
-import { type AuditEntry, type AuditFacts, pendingAudit, recordAudit } from './audit.ts';
+import { type AuditEntry, type AuditFacts, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
-import { ERASE_INLINE_LIMIT, type QueuedSelection } from './eraser.ts';
+import { afterDelete, deleteInTransaction } from './delete-pipeline.ts';
+import { ERASE_INLINE_LIMIT, queueSelectionErasure } from './erasure-jobs.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
-import { newId } from './ids.ts';
 import { type MessageFilterInput, toSelection } from './message-filter.ts';
-import { redactStoredAnswers } from './redact-stored-answers.ts';
 import { Checker } from './validation.ts';
 
 export interface DeleteMessagesResult {
@@ -23,7 +21,7 @@ export interface DeleteMessagesResult {
   auditEntry: AuditEntry;
 }
 
-/** Erased in the delete's own transaction, or by the queue (as `jobId`) once it committed. */
+/** Erased in the delete's own transaction, or queued (as `jobId`) for the queue to erase after. */
 type Started = { erasedEventCount: number } & ({ jobId: string } | ({ jobId: undefined } & Outcome));
 
 /** What the delete erased, and the audit entry that counts it. */
@@ -48,30 +46,42 @@ export async function deleteMessages(
   check.done();
   const hardDelete = input.hardDelete ?? false;
   const now = isoNow(deps.clock);
-  const started = await deps.store.db.transaction().execute((trx) => start(trx, scope, selection, hardDelete, now));
+  const { result: started, after } = await deleteInTransaction(deps, scope, {
+    find: async (trx) => {
+      const [flow] = await findFlows(trx, scope.tenantId, [flowId]);
+      if (!flow) throw new NotFoundError('FLOW', flowId);
+      return flow;
+    },
+    check: (trx) => noStreamWriting(trx, selection),
+    act: async (trx) => {
+      const started = await start(trx, scope, selection, hardDelete, now);
+      const erasure = started.jobId !== undefined ? 'queued' : started.affected > 0 ? 'now' : 'none';
+      return { result: started, after: { at: now, erasure } as const };
+    },
+  });
   const { affected, chatIds, auditEntry } = started.jobId === undefined ? started : await erasedByQueue(deps, started.jobId);
-  deps.deletions.deleted('message', affected);
-  deps.deletions.deleted('stream_event', started.erasedEventCount);
-  for (const chatId of chatIds) {
-    deps.live.publishChatEvent({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now });
-  }
-  if (affected > 0 && started.jobId === undefined) await deps.store.flushErasure();
+  await afterDelete(deps, {
+    ...after,
+    deleted: { message: affected, stream_event: started.erasedEventCount },
+    chatEvents: chatIds.map((chatId) => ({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now })),
+  });
   return { affected, hardDelete, erasedEventCount: started.erasedEventCount, auditEntry };
 }
 
-/** The one transaction: erases a small selection with its audit entry, or queues a large one. */
+/** A stream still writing to a matched message's thread would add to what is being erased. */
+async function noStreamWriting(trx: Db, selection: MessageSelection): Promise<void> {
+  const writing = await activeStreamsOfSelection(trx, selection);
+  if (writing.length === 0) return;
+  const threads = new Set(writing.map((s) => s.thread_id)).size;
+  throw new ConflictError(
+    'ACTIVE_STREAM',
+    `A stream is still writing to ${threads === 1 ? 'a thread' : `${threads} threads`} of these messages; cancel it or retry when it finishes`,
+  );
+}
+
+/** Erases a small selection with its audit entry, or queues a large one. */
 async function start(trx: Db, scope: Scope, selection: MessageSelection, hardDelete: boolean, now: string): Promise<Started> {
   const flowId = selection.flowId;
-  const [flow] = await findFlows(trx, scope.tenantId, [flowId]);
-  if (!flow) throw new NotFoundError('FLOW', flowId);
-  const writing = await activeStreamsOfSelection(trx, selection);
-  if (writing.length > 0) {
-    const threads = new Set(writing.map((s) => s.thread_id)).size;
-    throw new ConflictError(
-      'ACTIVE_STREAM',
-      `A stream is still writing to ${threads === 1 ? 'a thread' : `${threads} threads`} of these messages; cancel it or retry when it finishes`,
-    );
-  }
   const erasedEventCount = hardDelete ? await deleteTokenEventsOfSelection(trx, selection) : 0;
   const { flowId: _flow, ...filterGiven } = selection;
   const facts = (affected: number): AuditFacts => ({
@@ -81,40 +91,14 @@ async function start(trx: Db, scope: Scope, selection: MessageSelection, hardDel
     details: { affected, hardDelete, erasedEventCount, filter: filterGiven },
   });
   if (await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT)) {
-    return { erasedEventCount, jobId: await queue(trx, scope, selection, facts(0), now) };
+    return { erasedEventCount, jobId: await queueSelectionErasure(trx, { scope, selection, facts: facts(0), countedAs: 'affected', at: now }) };
   }
   const touched = await threadsOfSelection(trx, selection);
   const chatIds = [...new Set(touched.map((t) => t.chat_id))];
   const affected = await deleteSelection(trx, selection);
-  if (affected > 0) await redactStoredAnswers(trx, scope, now);
   await bumpThreadVersions(trx, [...new Set(touched.map((t) => t.thread_id))], now);
   await bumpChatVersions(trx, chatIds, now);
   return { erasedEventCount, jobId: undefined, affected, chatIds, auditEntry: await recordAudit(trx, scope, facts(affected), now) };
-}
-
-/**
- * A large selection is erased by the queue in bounded chunks, up to an id taken now: ids
- * grow with time, so messages posted meanwhile are never swept up. The queue bumps the
- * versions of the threads and chats as it goes. How many rows it takes is known only as
- * it ends (rows may stop matching before their chunk comes), so the audit entry waits in
- * the job and the queue records it with that count.
- */
-async function queue(trx: Db, scope: Scope, selection: MessageSelection, facts: AuditFacts, now: string): Promise<string> {
-  const jobId = newId();
-  const queued: QueuedSelection = { selection, upToId: newId() };
-  await insertErasureJob(trx, {
-    id: jobId,
-    tenant_id: scope.tenantId,
-    kind: 'messages',
-    target_id: selection.flowId,
-    selection: JSON.stringify(queued),
-    total: 0,
-    done: 0,
-    created_at: now,
-    finished_at: null,
-    pending_audit: pendingAudit(scope, facts, now, 'affected'),
-  });
-  return jobId;
 }
 
 /**
@@ -122,7 +106,7 @@ async function queue(trx: Db, scope: Scope, selection: MessageSelection, facts: 
  * exact, the rows the chunks erased, and the audit entry the queue recorded carries it.
  */
 async function erasedByQueue(deps: Deps, jobId: string): Promise<Outcome> {
-  const erased = await deps.erasure.whenDone(jobId);
+  const erased = await deps.erasureJobs.whenDone(jobId);
   // Stopped half-way by a shutdown: no count is final yet, so none is claimed.
   if (!erased.auditEntry) throw new Error(`erasure ${jobId} stopped by a shutdown; it resumes at the next start and is audited then`);
   return { affected: erased.messages, chatIds: erased.chatIds, auditEntry: erased.auditEntry };

@@ -2,15 +2,16 @@ import { performance } from 'node:perf_hooks';
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import { countMessagesByThread } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
+import type { ChatEvent } from '../live/events.ts';
 import { activeStreamsOfThreads, lastEventSeq } from '../data/streams.repository.ts';
 import { deleteThreadRow, findThreads, markThreadDeleted } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
-import { NotFoundError, versionMismatch } from './errors.ts';
-import { type EndedStream, endStreams } from './publish-after-delete.ts';
-import { redactStoredAnswers } from './redact-stored-answers.ts';
+import { runDelete } from './delete-pipeline.ts';
+import { NotFoundError } from './errors.ts';
+import type { EndedStream } from './publish-after-delete.ts';
 import { cancelInTransaction } from './stream-events.ts';
 import type { Thread } from './threads.ts';
 import { Checker } from './validation.ts';
@@ -48,65 +49,60 @@ export async function deleteThread(
   check.done();
   const permanent = input.permanent ?? false;
   const now = isoNow(deps.clock);
-  const { result, ended } = await deps.store.db.transaction().execute(async (trx) => {
-    const [thread] = await findThreads(trx, scope.tenantId, [id], true);
-    if (!thread || (thread.deleted_at !== null && !permanent)) throw new NotFoundError('THREAD', id);
-    if (input.expectedVersion != null && input.expectedVersion !== thread.version)
-      throw versionMismatch('Thread', input.expectedVersion, thread.version);
-    const deletedMessageCount = (await countMessagesByThread(trx, [id])).get(id) ?? 0;
-    const ended = await cancelThreadStreams(trx, id, permanent, now);
-    const restoreUntil = permanent ? null : new Date(Date.parse(now) + deps.settings.restoreWindowMs).toISOString();
-    if (permanent) {
-      await deleteThreadRow(trx, id);
-      await redactStoredAnswers(trx, scope, now);
-    } else {
-      // Restorable, so the stored answers that showed the thread stay, as its rows do.
-      await markThreadDeleted(trx, id, { deletedAt: now, restoreUntil: restoreUntil!, deletedBy: scope.actor });
-    }
-    await bumpChatVersions(trx, [thread.chat_id], now);
-    const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
-    const auditEntry = await recordAudit(
-      trx,
-      scope,
-      {
-        action: 'thread.delete',
-        targetType: 'THREAD',
-        targetId: id,
-        details: { permanent, wasSoftDeleted: thread.deleted_at !== null, deletedMessageCount, cancelledStreamCount },
-      },
-      now,
-    );
-    return {
-      ended,
-      result: {
-        thread,
-        threadTitle: permanent ? null : thread.title,
-        deletedMessageCount,
-        cancelledStreamCount,
-        deletedAt: now,
-        deletedBy: scope.actor,
-        permanent,
-        restoreUntil,
-        requestId: scope.requestId,
-        operationDurationMs: 0,
-        auditEntry,
-      },
-    };
+  const result = await runDelete(deps, scope, {
+    find: async (trx) => {
+      const [thread] = await findThreads(trx, scope.tenantId, [id], true);
+      if (!thread || (thread.deleted_at !== null && !permanent)) throw new NotFoundError('THREAD', id);
+      return thread;
+    },
+    version: { expected: input.expectedVersion, resource: 'Thread', of: (thread) => thread.version },
+    act: async (trx, thread) => {
+      const deletedMessageCount = (await countMessagesByThread(trx, [id])).get(id) ?? 0;
+      const ended = await cancelThreadStreams(trx, id, permanent, now);
+      const restoreUntil = permanent ? null : new Date(Date.parse(now) + deps.settings.restoreWindowMs).toISOString();
+      if (permanent) await deleteThreadRow(trx, id);
+      else await markThreadDeleted(trx, id, { deletedAt: now, restoreUntil: restoreUntil!, deletedBy: scope.actor });
+      await bumpChatVersions(trx, [thread.chat_id], now);
+      const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
+      const auditEntry = await recordAudit(
+        trx,
+        scope,
+        {
+          action: 'thread.delete',
+          targetType: 'THREAD',
+          targetId: id,
+          details: { permanent, wasSoftDeleted: thread.deleted_at !== null, deletedMessageCount, cancelledStreamCount },
+        },
+        now,
+      );
+      // A thread already soft-deleted vanished from its chat then; its subscribers heard of it.
+      const chatEvents: ChatEvent[] =
+        thread.deleted_at === null ? [{ type: 'THREAD_DELETED', chatId: thread.chat_id, threadId: id, messageId: null, streamId: null, at: now }] : [];
+      return {
+        result: {
+          thread,
+          threadTitle: permanent ? null : thread.title,
+          deletedMessageCount,
+          cancelledStreamCount,
+          deletedAt: now,
+          deletedBy: scope.actor,
+          permanent,
+          restoreUntil,
+          requestId: scope.requestId,
+          operationDurationMs: 0,
+          auditEntry,
+        },
+        after: {
+          at: now,
+          ended,
+          deleted: permanent ? { thread: 1, message: deletedMessageCount } : { thread_soft: 1 },
+          chatEvents,
+          // A soft delete can be undone: its rows, and the stored answers that showed them, stay.
+          erasure: permanent ? 'now' : 'none',
+        },
+      };
+    },
   });
-  endStreams(deps, ended, now);
-  deps.deletions.deleted(permanent ? 'thread' : 'thread_soft', 1);
-  if (permanent) deps.deletions.deleted('message', result.deletedMessageCount);
-  if (result.thread.deleted_at === null) {
-    deps.live.publishChatEvent({
-      type: 'THREAD_DELETED',
-      chatId: result.thread.chat_id,
-      threadId: id,
-      messageId: null,
-      streamId: null,
-      at: now,
-    });
-  }
-  if (permanent) await deps.store.flushErasure();
   return { ...result, operationDurationMs: performance.now() - started };
 }
 

@@ -2,7 +2,7 @@ import type { DataStore } from '../data/data-store.ts';
 import type { LiveState } from '../live/live-state.ts';
 import type { Clock } from './clock.ts';
 import type { DeletionObserver } from './deletion-observer.ts';
-import type { Eraser } from './eraser.ts';
+import type { ErasureJobs } from './erasure-jobs.ts';
 import type { Settings } from './settings.ts';
 
 /** What every domain operation runs against; built once per process. */
@@ -11,7 +11,7 @@ export interface Deps {
   live: LiveState;
   clock: Clock;
   settings: Settings;
-  /** The background erasure of large deletes. */
-  erasure: Eraser;
+  /** The queue of large erasures, which finishes them in the background. */
+  erasureJobs: ErasureJobs;
   deletions: DeletionObserver;
 }

@@ -7,23 +7,23 @@ import type { Scope } from './scope.ts';
 import { NotFoundError } from './errors.ts';
 import { Checker, isId } from './validation.ts';
 
-export type DeletionJob = ErasureJobRow;
+export type ErasureJob = ErasureJobRow;
 
 /** How often a watcher reads a job's progress: the database is the one place every replica sees. */
 const POLL_MS = 250;
 
-export async function getDeletionJob(deps: Deps, scope: Scope, id: string): Promise<DeletionJob | undefined> {
+export async function getErasureJob(deps: Deps, scope: Scope, id: string): Promise<ErasureJob | undefined> {
   return isId(id) ? findTenantErasureJob(deps.store.db, scope.tenantId, id) : undefined;
 }
 
 /** The job's progress now and whenever it changes, ending once it has finished. */
-export async function watchDeletionJob(deps: Deps, scope: Scope, id: string): Promise<AsyncIterableIterator<DeletionJob>> {
+export async function watchErasureJob(deps: Deps, scope: Scope, id: string): Promise<AsyncIterableIterator<ErasureJob>> {
   const check = new Checker();
   check.id(['id'], id);
   check.done();
-  const first = await getDeletionJob(deps, scope, id);
+  const first = await getErasureJob(deps, scope, id);
   if (!first) throw new NotFoundError('DELETION_JOB', id);
-  return new Repeater<DeletionJob>(async (push, stop) => {
+  return new Repeater<ErasureJob>(async (push, stop) => {
     let stopped = false;
     void stop.then(() => (stopped = true));
     let last = first;
@@ -31,7 +31,7 @@ export async function watchDeletionJob(deps: Deps, scope: Scope, id: string): Pr
     while (last.finished_at === null && !stopped) {
       await Promise.race([sleep(POLL_MS), stop]);
       if (stopped) break;
-      const now = await getDeletionJob(deps, scope, id);
+      const now = await getErasureJob(deps, scope, id);
       if (!now) break;
       if (now.done !== last.done || now.finished_at !== last.finished_at) await push(now);
       last = now;

@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { bumpChatVersions, deleteChatRow } from '../data/chats.repository.ts';
 import {
   addErasureProgress,
+  insertErasureJob,
   deleteChatMessagesChunk,
   deleteChatStreamEventsChunk,
   deleteFinishedErasureJobs,
@@ -16,10 +17,28 @@ import type { Db } from '../data/db.ts';
 import type { DataStore } from '../data/data-store.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
-import { type AuditEntry, type PendingAudit, recordAudit } from './audit.ts';
+import { type AuditEntry, type AuditFacts, recordAudit } from './audit.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
 import { type Clock, isoNow } from './clock.ts';
+import { newId } from './ids.ts';
 import { redactStoredAnswers } from './redact-stored-answers.ts';
+import type { Scope } from './scope.ts';
+
+// The life of an erasure job: the durable queue (table erasure_jobs) that erases what a
+// delete was too large to erase in its own transaction.
+//
+// Crash safety rests on one rule: every change of a job's state commits in the same
+// transaction as the rows it describes. The job is created in the transaction that hides
+// its chat (or, for a message selection, that decides to queue it), so a delete that
+// committed always has its job; each chunk's rows and the job's progress commit together;
+// and the job's end (the last rows, its audit entry if still pending, finished_at)
+// commits as one. A crash at any point therefore leaves a job that is either finished or
+// resumes where it stopped: every unfinished job is taken up again at start-up, and an
+// audit entry still pending is recorded with the count of what was erased across runs.
+//
+// The request that queued a chat's job counts the hidden messages before the queue may
+// start (`hold` until `release`), so the answer and the audit entry carry the exact count;
+// should that request die first, the job's pending audit entry is recorded by the queue.
 
 /** Up to this many messages a delete erases inside its own transaction; beyond, it queues a job. */
 export const ERASE_INLINE_LIMIT = 5000;
@@ -41,12 +60,87 @@ export interface Erased {
 /** What erasing a job came to: its messages, and the audit entry recorded with its end. */
 type Finished = Omit<Erased, 'chatIds'>;
 
+/** An audit entry a job's request left to be recorded later, with what it will count by then. */
+interface PendingAudit {
+  scope: Pick<Scope, 'tenantId' | 'actor' | 'requestId'>;
+  facts: AuditFacts;
+  at: string;
+  /** The detail that receives the number of messages erased, once known. */
+  countedAs: string;
+}
+
+/** The audit entry of a queued erasure, kept with its job until the count is known. */
+function pendingAudit(scope: PendingAudit['scope'], facts: AuditFacts, at: string, countedAs: string): string {
+  const pending: PendingAudit = { scope: { tenantId: scope.tenantId, actor: scope.actor, requestId: scope.requestId }, facts, at, countedAs };
+  return JSON.stringify(pending);
+}
+
+/** Queues the erasure of a hidden chat's rows; its audit entry waits in the job until counted. */
+export async function queueChatErasure(
+  trx: Db,
+  job: { id: string; scope: Scope; chatId: string; facts: AuditFacts; at: string },
+): Promise<void> {
+  await insertErasureJob(trx, {
+    id: job.id,
+    tenant_id: job.scope.tenantId,
+    kind: 'chat',
+    target_id: job.chatId,
+    selection: null,
+    total: 0,
+    done: 0,
+    created_at: job.at,
+    finished_at: null,
+    pending_audit: pendingAudit(job.scope, job.facts, job.at, 'deletedMessageCount'),
+  });
+}
+
 /**
- * Works through the durable erasure queue (erasure_jobs) in bounded chunks, each in its
- * own short transaction, yielding to the event loop between them, so a delete of a
- * million rows never freezes the server. Jobs left by a crash are resumed at start-up.
+ * Queues a large message selection, up to an id taken now: ids grow with time, so
+ * messages posted meanwhile are never swept up. How many rows it takes is known only as
+ * it ends (rows may stop matching before their chunk comes), so the audit entry waits in
+ * the job and is recorded with that count, as `countedAs`.
  */
-export class Eraser {
+export async function queueSelectionErasure(
+  trx: Db,
+  job: { scope: Scope; selection: MessageSelection; facts: AuditFacts; countedAs: string; at: string },
+): Promise<string> {
+  const id = newId();
+  const queued: QueuedSelection = { selection: job.selection, upToId: newId() };
+  await insertErasureJob(trx, {
+    id,
+    tenant_id: job.scope.tenantId,
+    kind: 'messages',
+    target_id: job.selection.flowId,
+    selection: JSON.stringify(queued),
+    total: 0,
+    done: 0,
+    created_at: job.at,
+    finished_at: null,
+    pending_audit: pendingAudit(job.scope, job.facts, job.at, job.countedAs),
+  });
+  return id;
+}
+
+/**
+ * The request that queued a chat's job records its audit entry once it has counted the
+ * hidden messages, and the job's total with it; the entry is then no longer pending.
+ */
+export async function recordCountedChat(
+  db: Db,
+  job: { id: string; scope: Scope; facts: AuditFacts; at: string; messages: number },
+): Promise<AuditEntry> {
+  return db.transaction().execute(async (trx) => {
+    await setErasureTotal(trx, job.id, job.messages);
+    return recordAudit(trx, job.scope, job.facts, job.at);
+  });
+}
+
+/**
+ * Works through the durable erasure queue in bounded chunks, each in its own short
+ * transaction, yielding to the event loop between them, so a delete of a million rows
+ * never freezes the server. Jobs left by a crash are resumed at start-up (`kick`).
+ */
+export class ErasureJobs {
   private running: Promise<void> | undefined;
   private stopped = false;
   private again = false;

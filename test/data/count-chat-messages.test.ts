@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { countChatMessagesStep } from '../../src/data/messages.repository.ts';
-import { ERASE_INLINE_LIMIT } from '../../src/domain/eraser.ts';
+import { ERASE_INLINE_LIMIT } from '../../src/domain/erasure-jobs.ts';
 import { chatWithMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { deleteChat, readChat, waitUntil } from '../graphql/documents.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { MessageRow } from '../../src/data/tables.ts';
-import { ERASE_INLINE_LIMIT } from '../../src/domain/eraser.ts';
+import { ERASE_INLINE_LIMIT } from '../../src/domain/erasure-jobs.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/domain/idempotency.ts';
 import { findTenantByName } from '../../src/data/tenants.repository.ts';
 import { fingerprintOf } from '../../src/http/idempotency.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { MessageRow } from '../../src/data/tables.ts';
-import { ERASE_INLINE_LIMIT } from '../../src/domain/eraser.ts';
+import { ERASE_INLINE_LIMIT } from '../../src/domain/erasure-jobs.ts';
 import { createChat, createFlow, createThread } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { deleteMessages } from './documents.ts';

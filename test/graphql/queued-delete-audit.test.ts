@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { ERASE_INLINE_LIMIT } from '../../src/domain/eraser.ts';
+import { ERASE_INLINE_LIMIT } from '../../src/domain/erasure-jobs.ts';
 import { chatWithMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { AUDIT_LOG, auditEntries, deleteMessages, waitUntil } from './documents.ts';

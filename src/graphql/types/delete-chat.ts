@@ -1,6 +1,6 @@
 import { type DeleteChatResult, deleteChat } from '../../domain/delete-chat.ts';
 import { builder } from '../builder.ts';
-import { getDeletionJob } from '../../domain/deletion-jobs.ts';
+import { getErasureJob } from '../../domain/erasure-job-progress.ts';
 import { AuditEntryRef } from './audit.ts';
 import { DeletionJobRef } from './deletion-job.ts';
 import { DELETE_ERRORS } from './errors.ts';
@@ -21,7 +21,7 @@ const DeleteChatSuccess = builder.objectRef<DeleteChatResult>('DeleteChatSuccess
       type: DeletionJobRef,
       nullable: true,
       description: 'a large chat vanishes at once and is erased in the background: follow it here',
-      resolve: (r, _args, ctx) => (r.erasureJobId ? getDeletionJob(ctx.deps, ctx.scope, r.erasureJobId) : null),
+      resolve: (r, _args, ctx) => (r.erasureJobId ? getErasureJob(ctx.deps, ctx.scope, r.erasureJobId) : null),
     }),
     auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
   }),

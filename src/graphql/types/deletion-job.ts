@@ -1,7 +1,7 @@
-import { type DeletionJob, getDeletionJob, watchDeletionJob } from '../../domain/deletion-jobs.ts';
+import { type ErasureJob, getErasureJob, watchErasureJob } from '../../domain/erasure-job-progress.ts';
 import { builder } from '../builder.ts';
 
-export const DeletionJobRef = builder.objectRef<DeletionJob>('DeletionJob').implement({
+export const DeletionJobRef = builder.objectRef<ErasureJob>('DeletionJob').implement({
   description:
     'The background erasure of a large delete: the rows vanished from reads when the delete answered; ' +
     'this shows the physical erasure catching up.',
@@ -23,7 +23,7 @@ builder.queryField('deletionJob', (t) =>
     nullable: true,
     description: 'A background erasure of this tenant (finished ones are kept for a day)',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => getDeletionJob(ctx.deps, ctx.scope, id),
+    resolve: (_root, { id }, ctx) => getErasureJob(ctx.deps, ctx.scope, id),
   }),
 );
 
@@ -32,7 +32,7 @@ builder.subscriptionField('deletionJob', (t) =>
     type: DeletionJobRef,
     description: 'The erasure now, then each time it progresses; completes once it has finished',
     args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, ctx) => watchDeletionJob(ctx.deps, ctx.scope, id),
-    resolve: (job: DeletionJob) => job,
+    subscribe: (_root, { id }, ctx) => watchErasureJob(ctx.deps, ctx.scope, id),
+    resolve: (job: ErasureJob) => job,
   }),
 );

@@ -1,0 +1,78 @@
+import type { Db } from '../data/db.ts';
+import type { ChatEvent } from '../live/events.ts';
+import type { DeletedKind } from './deletion-observer.ts';
+import type { Deps } from './deps.ts';
+import { versionMismatch } from './errors.ts';
+import { type EndedStream, endStreams } from './publish-after-delete.ts';
+import { redactStoredAnswers } from './redact-stored-answers.ts';
+import type { Scope } from './scope.ts';
+
+// Every delete takes the same steps, in this order:
+//
+// 1. In one transaction: find and lock the target (NotFoundError when it is not there, or
+//    is another tenant's); check the expected version, then the delete's own conflicts
+//    (live connections, running streams); act: change the rows and record the audit
+//    entry; and, when content goes for good (now, or through the erasure queue), redact
+//    every copy this service keeps of it (the tenant's stored Idempotency-Key answers).
+// 2. After the commit, one step: end the streams it cancelled, count the rows for the
+//    metrics, tell the chats' subscribers, and make what was erased now unreadable in the
+//    database files.
+//
+// A rule that applies to every delete (a dry run, a legal hold, an outbox of copies to
+// erase elsewhere) belongs here, once.
+
+/** What a delete leaves to do once it has committed. */
+export interface Aftermath {
+  at: string;
+  ended?: readonly EndedStream[];
+  /** Rows removed, by kind, for the metrics. */
+  deleted?: Partial<Record<DeletedKind, number>>;
+  chatEvents?: readonly ChatEvent[];
+  /**
+   * Whether content goes for good: 'now' (erased in the transaction), 'queued' (hidden, and
+   * erased by the queue after), or 'none' (a soft delete, or nothing matched).
+   */
+  erasure: 'now' | 'queued' | 'none';
+}
+
+/** One delete's own steps; `runDelete` puts them in order. */
+export interface DeleteSteps<T, R> {
+  /** Reads and locks the target; throws NotFoundError when it is not there. */
+  find(trx: Db): Promise<T>;
+  /** The version `expected` must match (VERSION_MISMATCH names the resource). */
+  version?: { expected: number | null | undefined; resource: string; of(target: T): number };
+  /** The delete's own conflicts: throws ConflictError. */
+  check?(trx: Db, target: T): Promise<void>;
+  /** Changes the rows and records the audit entry; the answer and what is left to do. */
+  act(trx: Db, target: T): Promise<{ result: R; after: Aftermath }>;
+}
+
+/** Step 1: the transaction. Its caller runs `afterDelete` with `after` once it may. */
+export async function deleteInTransaction<T, R>(deps: Deps, scope: Scope, steps: DeleteSteps<T, R>): Promise<{ result: R; after: Aftermath }> {
+  return deps.store.db.transaction().execute(async (trx) => {
+    const target = await steps.find(trx);
+    const version = steps.version;
+    if (version && version.expected != null && version.expected !== version.of(target)) {
+      throw versionMismatch(version.resource, version.expected, version.of(target));
+    }
+    await steps.check?.(trx, target);
+    const done = await steps.act(trx, target);
+    if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
+    return done;
+  });
+}
+
+/** Step 2, after the commit. */
+export async function afterDelete(deps: Deps, after: Aftermath): Promise<void> {
+  endStreams(deps, after.ended ?? [], after.at);
+  for (const [kind, rows] of Object.entries(after.deleted ?? {}) as [DeletedKind, number][]) deps.deletions.deleted(kind, rows);
+  for (const event of after.chatEvents ?? []) deps.live.publishChatEvent(event);
+  if (after.erasure === 'now') await deps.store.flushErasure();
+}
+
+/** Both steps, for a delete with nothing to do between them. */
+export async function runDelete<T, R>(deps: Deps, scope: Scope, steps: DeleteSteps<T, R>): Promise<R> {
+  const { result, after } = await deleteInTransaction(deps, scope, steps);
+  await afterDelete(deps, after);
+  return result;
+}
