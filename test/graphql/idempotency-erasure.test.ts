@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { MessageRow } from '../../src/data/tables.ts';
 import { ERASE_INLINE_LIMIT } from '../../src/domain/erasure-jobs.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/domain/idempotency.ts';
 import { findTenantByName } from '../../src/data/tenants.repository.ts';
 import { fingerprintOf } from '../../src/http/idempotency.ts';
 import { purgeExpiredThreads } from '../../src/domain/purge.ts';
-import { createChat, createFlow, createThread } from '../helpers/fixtures.ts';
+import { createChat, createFlow, createThread, insertMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { deleteChat, deleteMessages, deleteStream, deleteThread, startStream, waitForStatus, waitUntil } from './documents.ts';
 
@@ -79,26 +78,6 @@ const messageCount = async (threadId: string) =>
     ).n,
   );
 
-/** `n` plain messages written straight into a thread: enough to send its delete through the queue. */
-async function manyMessages(threadId: string, n: number) {
-  const db = t.app.deps.store.db;
-  const th = await db.selectFrom('threads').selectAll().where('id', '=', threadId).executeTakeFirstOrThrow();
-  const rows: MessageRow[] = Array.from({ length: n }, (_, i) => ({
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    tenant_id: th.tenant_id,
-    flow_id: th.flow_id,
-    chat_id: th.chat_id,
-    thread_id: th.id,
-    role: 'USER',
-    content: `bulk ${i}`,
-    session_id: null,
-    memory_type: null,
-    chat_type: 'INTERNAL',
-    feedback: null,
-    created_at: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
-  }));
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('messages').values(rows.slice(i, i + 500)).execute();
-}
 
 it('replays a stored answer in full while nothing has been erased', async () => {
   const { threadId } = await thread();
@@ -188,7 +167,7 @@ it('deleteMessages redacts', async () => {
 
 it('deleteMessages through the erasure queue redacts as the queue finishes', async () => {
   const { flowId, threadId } = await thread();
-  await manyMessages(threadId, ERASE_INLINE_LIMIT + 1);
+  await insertMessages(t, threadId, ERASE_INLINE_LIMIT + 1, { createdAt: (i) => new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString() });
   const marker = secret();
   const key = randomUUID();
   await postWithKey(threadId, marker, key);
@@ -200,7 +179,7 @@ it('deleteMessages through the erasure queue redacts as the queue finishes', asy
 
 it('deleteChat through the erasure queue redacts in the transaction that hides the chat', async () => {
   const { chatId, threadId } = await thread();
-  await manyMessages(threadId, ERASE_INLINE_LIMIT + 1);
+  await insertMessages(t, threadId, ERASE_INLINE_LIMIT + 1, { createdAt: (i) => new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString() });
   const marker = secret();
   const key = randomUUID();
   await postWithKey(threadId, marker, key);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { ERASE_INLINE_LIMIT } from '../../src/domain/erasure-jobs.ts';
-import { chatWithMessages } from '../helpers/fixtures.ts';
+import { chatWithMessages, insertMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { AUDIT_LOG, auditEntries, deleteMessages, waitUntil } from './documents.ts';
 
@@ -25,23 +25,7 @@ afterEach(async () => {
 /** A flow of `posted` messages (no session) plus `bulk` inserted ones of session 'bulk'. */
 async function flowWithBulk(bulk: number, posted = 3) {
   const base = await chatWithMessages(t, posted);
-  const db = t.app.deps.store.db;
-  const thread = await db.selectFrom('threads').selectAll().where('id', '=', base.threadId).executeTakeFirstOrThrow();
-  const rows = Array.from({ length: bulk }, (_, i) => ({
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    tenant_id: thread.tenant_id,
-    flow_id: thread.flow_id,
-    chat_id: thread.chat_id,
-    thread_id: thread.id,
-    role: 'USER' as const,
-    content: `bulk ${i}`,
-    session_id: 'bulk',
-    memory_type: null,
-    chat_type: 'INTERNAL' as const,
-    feedback: null,
-    created_at: new Date(Date.UTC(2025, 0, 1) + i).toISOString(),
-  }));
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('messages').values(rows.slice(i, i + 500)).execute();
+  await insertMessages(t, base.threadId, bulk, { sessionId: 'bulk' });
   return { ...base, total: bulk + posted };
 }
 

@@ -72,3 +72,33 @@ export async function chatWithMessages(t: TestApp, n: number, key?: string) {
   for (let i = 0; i < n; i++) messageIds.push(await postMessage(t, threadId, { content: `message ${i}` }, key));
   return { flowId, chatId, threadId, messageIds };
 }
+
+/**
+ * `n` USER messages written straight into a thread's table, 500 a statement: enough rows
+ * to send a delete through the erasure queue without posting each. Ids count up from
+ * 00000000-0000-4000-8000-000000000000; `createdAt(i)` defaults to 1 ms apart from 2025.
+ */
+export async function insertMessages(
+  t: TestApp,
+  threadId: string,
+  n: number,
+  fields: { content?: (i: number) => string; sessionId?: string | null; createdAt?: (i: number) => string } = {},
+): Promise<void> {
+  const db = t.app.deps.store.db;
+  const thread = await db.selectFrom('threads').selectAll().where('id', '=', threadId).executeTakeFirstOrThrow();
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    tenant_id: thread.tenant_id,
+    flow_id: thread.flow_id,
+    chat_id: thread.chat_id,
+    thread_id: thread.id,
+    role: 'USER' as const,
+    content: fields.content?.(i) ?? `bulk ${i}`,
+    session_id: fields.sessionId ?? null,
+    memory_type: null,
+    chat_type: 'INTERNAL' as const,
+    feedback: null,
+    created_at: fields.createdAt?.(i) ?? new Date(Date.UTC(2025, 0, 1) + i).toISOString(),
+  }));
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('messages').values(rows.slice(i, i + 500)).execute();
+}
