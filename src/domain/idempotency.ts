@@ -8,7 +8,6 @@ import {
 } from '../data/idempotency.repository.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
-import type { Scope } from './scope.ts';
 
 /** What to do with a request that carries an Idempotency-Key. */
 export type Claim =
@@ -34,11 +33,12 @@ export interface StoredResponse {
  */
 export async function claimIdempotencyKey(
   deps: Deps,
-  scope: Pick<Scope, 'tenantId' | 'requestId'>,
+  /** The request claiming it; its own erasure spares the key unless `requestId` is null. */
+  owner: { tenantId: string; requestId: string | null },
   key: string,
   fingerprint: string,
 ): Promise<Claim> {
-  const tenantId = scope.tenantId;
+  const tenantId = owner.tenantId;
   const now = isoNow(deps.clock);
   const row = {
     tenant_id: tenantId,
@@ -48,7 +48,7 @@ export async function claimIdempotencyKey(
     content_type: null,
     body: null,
     erased_at: null,
-    request_id: scope.requestId,
+    request_id: owner.requestId,
     created_at: now,
     expires_at: new Date(Date.parse(now) + deps.settings.idempotencyTtlMs).toISOString(),
   };

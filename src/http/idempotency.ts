@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Kind, getOperationAST, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.ts';
 import type { Scope } from '../domain/scope.ts';
@@ -11,6 +12,26 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 /** What makes a retry the same request: method, path, query and body. */
 export function fingerprintOf(method: string, pathAndQuery: string, body: string): string {
   return createHash('sha256').update(`${method} ${pathAndQuery}\n${body}`).digest('hex');
+}
+
+/**
+ * Whether the answer of this request may be kept although the request itself erases: a
+ * delete's own answer holds nothing it erased (a permanent deleteThread leaves out the
+ * title), so its retry still replays. A GraphQL document with more than one root field
+ * may have read, in another field, what its delete then erased: its answer is kept without
+ * the body, as other requests' are when an erasure commits while they run.
+ */
+function keptThroughItsOwnErasure(graphql: boolean, body: string): boolean {
+  if (!graphql) return true;
+  try {
+    const { query, operationName } = JSON.parse(body) as { query?: unknown; operationName?: unknown };
+    if (typeof query !== 'string') return true;
+    const operation = getOperationAST(parse(query), typeof operationName === 'string' ? operationName : undefined);
+    const roots = operation?.selectionSet.selections ?? [];
+    return roots.length <= 1 && roots.every((s) => s.kind === Kind.FIELD);
+  } catch {
+    return true; // a document that does not parse runs nothing
+  }
 }
 
 /** Writes that a retry must not repeat: GraphQL over POST (not subscriptions) and every REST call but GET. */
@@ -45,8 +66,10 @@ export function useIdempotencyKeys(deps: Deps, graphqlEndpoint: string): Plugin 
       } catch {
         return; // the request itself answers 401
       }
-      const fingerprint = fingerprintOf(request.method, url.pathname + url.search, await request.clone().text());
-      const claim = await claimIdempotencyKey(deps, scope, key, fingerprint);
+      const body = await request.clone().text();
+      const fingerprint = fingerprintOf(request.method, url.pathname + url.search, body);
+      const owner = { tenantId: scope.tenantId, requestId: keptThroughItsOwnErasure(url.pathname === graphqlEndpoint, body) ? scope.requestId : null };
+      const claim = await claimIdempotencyKey(deps, owner, key, fingerprint);
       switch (claim.kind) {
         case 'run':
           claimed.set(request, { tenantId: scope.tenantId, key });

@@ -285,3 +285,21 @@ it("the permanent delete's own answer is kept for its retry, without the title i
   const graphql = await deleteThread(t, { id: await createThread(t, chatId, title), permanent: true });
   expect(graphql).toMatchObject({ __typename: 'DeleteThreadSuccess', permanentDelete: true, threadTitle: null });
 });
+
+it('a document that reads content and then erases it keeps no copy of it in its own stored answer', async () => {
+  const { chatId, threadId } = await thread();
+  const marker = secret();
+  const key = randomUUID();
+  const both = /* GraphQL */ `
+    mutation($input: PostMessageInput!, $chatId: ID!) {
+      posted: postMessage(input: $input) { ... on PostMessageSuccess { message { content } } }
+      erased: deleteChat(id: $chatId) { __typename }
+    }
+  `;
+  const send = () => t.gql(both, { input: { threadId, role: 'USER', content: marker }, chatId }, { headers: { 'Idempotency-Key': key } });
+  const first = await send();
+  expect(first.body.data).toEqual({ posted: { message: { content: marker } }, erased: { __typename: 'DeleteChatSuccess' } });
+  await expectErased(marker);
+  const retry = await send();
+  expectErasedAnswer({ ...retry, text: JSON.stringify(retry.body) }, marker);
+});
