@@ -4,7 +4,32 @@ import type { AuditRow, NewAudit } from '../data/tables.ts';
 import type { Scope } from './scope.ts';
 import { newId } from './ids.ts';
 
-export type AuditEntry = AuditRow;
+export interface AuditEntry {
+  id: string;
+  action: string;
+  targetType: AuditRow['target_type'];
+  targetId: string;
+  actor: string;
+  requestId: string;
+  /** JSON text of the counts and options, as recorded. */
+  details: string | null;
+  at: string;
+  seq: number;
+}
+
+export function auditEntryOf(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    actor: row.actor,
+    requestId: row.request_id,
+    details: row.details,
+    at: row.at,
+    seq: row.seq,
+  };
+}
 
 export interface AuditFacts {
   action: string;
@@ -21,7 +46,7 @@ export async function recordAudit(
   facts: AuditFacts,
   at: string,
 ): Promise<AuditEntry> {
-  return insertAudit(trx, auditRow(scope, facts, at));
+  return auditEntryOf(await insertAudit(trx, auditRow(scope, facts, at)));
 }
 
 /** The row of an audit entry, for a statement that writes it along with its change. */

@@ -2,7 +2,6 @@ import { findChats, insertChat, listChats } from '../data/chats.repository.ts';
 import type { PageRequest } from '../data/keyset.ts';
 import { countLiveMessagesByChat } from '../data/messages.repository.ts';
 import type { ChatRow } from '../data/tables.ts';
-import { listLiveThreadsOfChat } from '../data/threads.repository.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
@@ -11,7 +10,25 @@ import { requireFlow } from './flows.ts';
 import { newId } from './ids.ts';
 import { Checker, isId } from './validation.ts';
 
-export type Chat = ChatRow;
+export interface Chat {
+  id: string;
+  flowId: string;
+  title: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function chatOf(row: ChatRow): Chat {
+  return {
+    id: row.id,
+    flowId: row.flow_id,
+    title: row.title,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
 
 export async function createChat(
   deps: Deps,
@@ -24,7 +41,7 @@ export async function createChat(
   check.done();
   await requireFlow(deps, scope, flowId);
   const now = isoNow(deps.clock);
-  const chat: Chat = {
+  const row: ChatRow = {
     id: newId(),
     tenant_id: scope.tenantId,
     flow_id: flowId,
@@ -34,12 +51,12 @@ export async function createChat(
     updated_at: now,
     deleted_at: null,
   };
-  await insertChat(deps.store.db, chat);
-  return chat;
+  await insertChat(deps.store.db, row);
+  return chatOf(row);
 }
 
 export async function getChats(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Chat[]> {
-  return findChats(deps.store.db, scope.tenantId, ids.filter(isId));
+  return (await findChats(deps.store.db, scope.tenantId, ids.filter(isId))).map(chatOf);
 }
 
 export async function requireChat(deps: Deps, scope: Scope, id: string): Promise<Chat> {
@@ -48,12 +65,8 @@ export async function requireChat(deps: Deps, scope: Scope, id: string): Promise
   return chat;
 }
 
-export async function pageChats(deps: Deps, scope: Scope, flowId: string | undefined, page: PageRequest) {
-  return listChats(deps.store.db, scope.tenantId, flowId, page);
-}
-
-export async function pageThreadsOfChat(deps: Deps, chat: Chat, page: PageRequest) {
-  return listLiveThreadsOfChat(deps.store.db, chat.id, page);
+export async function pageChats(deps: Deps, scope: Scope, flowId: string | undefined, page: PageRequest): Promise<Chat[]> {
+  return (await listChats(deps.store.db, scope.tenantId, flowId, page)).map(chatOf);
 }
 
 export async function messageCountsOfChats(deps: Deps, chatIds: readonly string[]) {

@@ -4,7 +4,7 @@ import { countChatMessagesStep, countMessagesOfChatUpTo } from '../data/messages
 import type { Db } from '../data/db.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
 import { lockAndCountThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
-import { type AuditEntry, type AuditFacts, auditRow, recordAudit } from './audit.ts';
+import { type AuditEntry, type AuditFacts, auditEntryOf, auditRow, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
@@ -113,7 +113,7 @@ async function deleteAtOnce(
     cancelledStreamCount: 0,
     closedConnections: 0,
     erasureJobId: null,
-    auditEntry: erased.audit,
+    auditEntry: auditEntryOf(erased.audit),
   };
 }
 

@@ -13,7 +13,7 @@ import { runDelete } from './delete-pipeline.ts';
 import { NotFoundError } from './errors.ts';
 import type { EndedStream } from './publish-after-delete.ts';
 import { cancelInTransaction } from './stream-events.ts';
-import type { Thread } from './threads.ts';
+import { type Thread, threadOf } from './threads.ts';
 import { Checker } from './validation.ts';
 
 export interface DeleteThreadResult {
@@ -80,7 +80,7 @@ export async function deleteThread(
         thread.deleted_at === null ? [{ type: 'THREAD_DELETED', chatId: thread.chat_id, threadId: id, messageId: null, streamId: null, at: now }] : [];
       return {
         result: {
-          thread,
+          thread: threadOf(thread),
           threadTitle: permanent ? null : thread.title,
           deletedMessageCount,
           cancelledStreamCount,

@@ -7,13 +7,36 @@ import type { Scope } from './scope.ts';
 import { NotFoundError } from './errors.ts';
 import { Checker, isId } from './validation.ts';
 
-export type ErasureJob = ErasureJobRow;
+export interface ErasureJob {
+  id: string;
+  kind: ErasureJobRow['kind'];
+  /** The chat, or the flow of a deleteMessages. */
+  targetId: string;
+  total: number;
+  done: number;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+// The selection and the pending audit entry are the queue's own business, so they stay in the row.
+function erasureJobOf(row: ErasureJobRow): ErasureJob {
+  return {
+    id: row.id,
+    kind: row.kind,
+    targetId: row.target_id,
+    total: row.total,
+    done: row.done,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}
 
 /** How often a watcher reads a job's progress: the database is the one place every replica sees. */
 const POLL_MS = 250;
 
 export async function getErasureJob(deps: Deps, scope: Scope, id: string): Promise<ErasureJob | undefined> {
-  return isId(id) ? findTenantErasureJob(deps.store.db, scope.tenantId, id) : undefined;
+  const row = isId(id) ? await findTenantErasureJob(deps.store.db, scope.tenantId, id) : undefined;
+  return row && erasureJobOf(row);
 }
 
 /** The job's progress now and whenever it changes, ending once it has finished. */
@@ -28,12 +51,12 @@ export async function watchErasureJob(deps: Deps, scope: Scope, id: string): Pro
     void stop.then(() => (stopped = true));
     let last = first;
     await push(first);
-    while (last.finished_at === null && !stopped) {
+    while (last.finishedAt === null && !stopped) {
       await Promise.race([sleep(POLL_MS), stop]);
       if (stopped) break;
       const now = await getErasureJob(deps, scope, id);
       if (!now) break;
-      if (now.done !== last.done || now.finished_at !== last.finished_at) await push(now);
+      if (now.done !== last.done || now.finishedAt !== last.finishedAt) await push(now);
       last = now;
     }
     stop();

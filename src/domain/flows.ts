@@ -1,6 +1,6 @@
 import { findFlows, insertFlow, listFlows } from '../data/flows.repository.ts';
 import type { PageRequest } from '../data/keyset.ts';
-import type { FlowRow } from '../data/tables.ts';
+import type { FlowRow, FlowType } from '../data/tables.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
@@ -8,19 +8,28 @@ import { NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
 import { Checker, isId } from './validation.ts';
 
-export type Flow = FlowRow;
+export interface Flow {
+  id: string;
+  name: string;
+  type: FlowType;
+  createdAt: string;
+}
 
-export async function createFlow(deps: Deps, scope: Scope, input: { name: string; type: Flow['type'] }): Promise<Flow> {
+function flowOf(row: FlowRow): Flow {
+  return { id: row.id, name: row.name, type: row.type, createdAt: row.created_at };
+}
+
+export async function createFlow(deps: Deps, scope: Scope, input: { name: string; type: FlowType }): Promise<Flow> {
   const check = new Checker();
   const name = check.text(['input', 'name'], input.name);
   check.done();
-  const flow: Flow = { id: newId(), tenant_id: scope.tenantId, name, type: input.type, created_at: isoNow(deps.clock) };
-  await insertFlow(deps.store.db, flow);
-  return flow;
+  const row: FlowRow = { id: newId(), tenant_id: scope.tenantId, name, type: input.type, created_at: isoNow(deps.clock) };
+  await insertFlow(deps.store.db, row);
+  return flowOf(row);
 }
 
 export async function getFlows(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Flow[]> {
-  return findFlows(deps.store.db, scope.tenantId, ids.filter(isId));
+  return (await findFlows(deps.store.db, scope.tenantId, ids.filter(isId))).map(flowOf);
 }
 
 export async function requireFlow(deps: Deps, scope: Scope, id: string): Promise<Flow> {
@@ -30,5 +39,5 @@ export async function requireFlow(deps: Deps, scope: Scope, id: string): Promise
 }
 
 export async function pageFlows(deps: Deps, scope: Scope, page: PageRequest): Promise<Flow[]> {
-  return listFlows(deps.store.db, scope.tenantId, page);
+  return (await listFlows(deps.store.db, scope.tenantId, page)).map(flowOf);
 }

@@ -1,8 +1,8 @@
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import type { PageRequest } from '../data/keyset.ts';
-import { findLiveMessages, insertMessage, listSelectedMessages } from '../data/messages.repository.ts';
+import { findLiveMessages, insertMessage, listMessagesOfThread, listSelectedMessages } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
-import type { MessageRow } from '../data/tables.ts';
+import type { ChatType, FeedbackType, MessageRole, MessageRow, ThreadRow } from '../data/tables.ts';
 import { bumpThreadVersions, findThreads } from '../data/threads.repository.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
@@ -11,24 +11,55 @@ import { NotFoundError } from './errors.ts';
 import { requireFlow } from './flows.ts';
 import { newId } from './ids.ts';
 import { type MessageFilterInput, toSelection } from './message-filter.ts';
-import { type Thread, requireThread } from './threads.ts';
+import { type Thread, requireThreadRow } from './threads.ts';
 import { Checker, LIMITS, isId } from './validation.ts';
 
-export type Message = MessageRow;
+export interface Message {
+  id: string;
+  flowId: string;
+  chatId: string;
+  threadId: string;
+  role: MessageRole;
+  content: string;
+  sessionId: string | null;
+  memoryType: string | null;
+  chatType: ChatType;
+  feedback: FeedbackType | null;
+  createdAt: string;
+}
+
+export function messageOf(row: MessageRow): Message {
+  return {
+    id: row.id,
+    flowId: row.flow_id,
+    chatId: row.chat_id,
+    threadId: row.thread_id,
+    role: row.role,
+    content: row.content,
+    sessionId: row.session_id,
+    memoryType: row.memory_type,
+    chatType: row.chat_type,
+    feedback: row.feedback,
+    createdAt: row.created_at,
+  };
+}
 
 export interface PostMessageInput {
   threadId: string;
-  role: Message['role'];
+  role: MessageRole;
   content: string;
   sessionId?: string | null;
   memoryType?: string | null;
-  chatType?: Message['chat_type'] | null;
-  feedback?: Message['feedback'];
+  chatType?: ChatType | null;
+  feedback?: FeedbackType | null;
   createdAt?: string | null;
 }
 
 /** Builds a message row of a thread; the caller inserts it with `appendMessage`. */
-export function newMessage(thread: Thread, fields: Omit<Message, 'id' | 'tenant_id' | 'flow_id' | 'chat_id' | 'thread_id'>): Message {
+export function newMessage(
+  thread: ThreadRow,
+  fields: Omit<MessageRow, 'id' | 'tenant_id' | 'flow_id' | 'chat_id' | 'thread_id'>,
+): MessageRow {
   return {
     id: newId(),
     tenant_id: thread.tenant_id,
@@ -40,7 +71,7 @@ export function newMessage(thread: Thread, fields: Omit<Message, 'id' | 'tenant_
 }
 
 /** Inserts a message and raises its thread's and chat's versions, in the caller's transaction. */
-export async function appendMessage(trx: Db, message: Message, now: string): Promise<void> {
+export async function appendMessage(trx: Db, message: MessageRow, now: string): Promise<void> {
   // Checked again under lock: a delete may have hidden the thread since it was read, and a
   // large chat's rows wait for their erasure after the chat is hidden.
   const [thread] = await findThreads(trx, message.tenant_id, [message.thread_id], true);
@@ -58,7 +89,7 @@ export async function postMessage(deps: Deps, scope: Scope, input: PostMessageIn
   const memoryType = check.optionalText(['input', 'memoryType'], input.memoryType);
   const createdAt = check.date(['input', 'createdAt'], input.createdAt);
   check.done();
-  const thread = await requireThread(deps, scope, threadId);
+  const thread = await requireThreadRow(deps, scope, threadId);
   const now = isoNow(deps.clock);
   const message = newMessage(thread, {
     role: input.role,
@@ -78,11 +109,15 @@ export async function postMessage(deps: Deps, scope: Scope, input: PostMessageIn
     streamId: null,
     at: now,
   });
-  return message;
+  return messageOf(message);
 }
 
 export async function getMessages(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Message[]> {
-  return findLiveMessages(deps.store.db, scope.tenantId, ids.filter(isId));
+  return (await findLiveMessages(deps.store.db, scope.tenantId, ids.filter(isId))).map(messageOf);
+}
+
+export async function pageMessagesOfThread(deps: Deps, thread: Thread, page: PageRequest): Promise<Message[]> {
+  return (await listMessagesOfThread(deps.store.db, thread.id, page)).map(messageOf);
 }
 
 export async function pageMessagesOfFlow(
@@ -101,5 +136,5 @@ export async function pageMessagesOfFlow(
     if (error instanceof NotFoundError) return [];
     throw error;
   }
-  return listSelectedMessages(deps.store.db, selection, page);
+  return (await listSelectedMessages(deps.store.db, selection, page)).map(messageOf);
 }

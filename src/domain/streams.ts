@@ -9,23 +9,50 @@ import {
   updateStreamIf,
   ACTIVE_STATUSES,
 } from '../data/streams.repository.ts';
-import type { StreamRow } from '../data/tables.ts';
+import type { StreamRow, StreamStatus, ThreadRow } from '../data/tables.ts';
 import type { StreamEvent } from '../live/events.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
 import { NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
-import { type Message, appendMessage, newMessage } from './messages.ts';
+import { type Message, appendMessage, messageOf, newMessage } from './messages.ts';
 import { appendStreamEvent, cancelInTransaction, transitionStream } from './stream-events.ts';
-import { type Thread, requireThread } from './threads.ts';
+import { requireThreadRow } from './threads.ts';
 import type { TokenSource } from './token-sources.ts';
 import { Checker, LIMITS, isId } from './validation.ts';
 
-export type Stream = StreamRow;
+export interface Stream {
+  id: string;
+  chatId: string;
+  threadId: string;
+  status: StreamStatus;
+  version: number;
+  promptMessageId: string | null;
+  /** The assistant message it produced, once COMPLETED. */
+  messageId: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+function streamOf(row: StreamRow): Stream {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    threadId: row.thread_id,
+    status: row.status,
+    version: row.version,
+    promptMessageId: row.prompt_message_id,
+    messageId: row.message_id,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
 
 export async function getStreams(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Stream[]> {
-  return findLiveStreams(deps.store.db, scope.tenantId, ids.filter(isId));
+  return (await findLiveStreams(deps.store.db, scope.tenantId, ids.filter(isId))).map(streamOf);
 }
 
 export async function requireStream(deps: Deps, scope: Scope, id: string): Promise<Stream> {
@@ -53,7 +80,7 @@ export async function startStream(
   const threadId = check.id(['input', 'threadId'], input.threadId);
   const promptText = check.text(['input', 'prompt'], input.prompt, LIMITS.contentLength);
   check.done();
-  const thread = await requireThread(deps, scope, threadId);
+  const thread = await requireThreadRow(deps, scope, threadId);
   const now = isoNow(deps.clock);
   const prompt = newMessage(thread, {
     role: 'USER',
@@ -64,7 +91,7 @@ export async function startStream(
     feedback: null,
     created_at: now,
   });
-  const stream: Stream = {
+  const stream: StreamRow = {
     id: newId(),
     tenant_id: scope.tenantId,
     chat_id: thread.chat_id,
@@ -85,7 +112,7 @@ export async function startStream(
   deps.live.publishChatEvent({ ...base, type: 'MESSAGE_POSTED', messageId: prompt.id, streamId: null });
   deps.live.publishChatEvent({ ...base, type: 'STREAM_STARTED', messageId: null, streamId: stream.id });
   deps.live.runTask(stream.id, (signal) => generate(deps, stream, thread, promptText, tokens, signal));
-  return { stream, prompt };
+  return { stream: streamOf(stream), prompt: messageOf(prompt) };
 }
 
 /**
@@ -94,8 +121,8 @@ export async function startStream(
  */
 async function generate(
   deps: Deps,
-  stream: Stream,
-  thread: Thread,
+  stream: StreamRow,
+  thread: ThreadRow,
   prompt: string,
   tokens: TokenSource,
   signal: AbortSignal,
@@ -153,7 +180,7 @@ async function generate(
   await finish('COMPLETED', null, reply);
 }
 
-function publishFinished(deps: Deps, stream: Stream, at: string): void {
+function publishFinished(deps: Deps, stream: StreamRow, at: string): void {
   deps.live.publishChatEvent({
     type: 'STREAM_FINISHED',
     chatId: stream.chat_id,
@@ -185,7 +212,7 @@ export async function cancelStream(
     deps.live.publishStreamEvents(id, [event]);
     publishFinished(deps, stream, now);
   }
-  return { stream, wasActive: event !== undefined };
+  return { stream: streamOf(stream), wasActive: event !== undefined };
 }
 
 /**

@@ -1,15 +1,16 @@
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import type { PageRequest } from '../data/keyset.ts';
-import { countMessagesByThread, listMessagesOfThread } from '../data/messages.repository.ts';
+import { countMessagesByThread } from '../data/messages.repository.ts';
 import type { ThreadRow } from '../data/tables.ts';
 import {
   findThreads,
   insertThread,
+  listLiveThreadsOfChat,
   listSoftDeletedThreads,
   unmarkThreadDeleted,
 } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
-import { requireChat } from './chats.ts';
+import { type Chat, requireChat } from './chats.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
@@ -17,9 +18,37 @@ import { NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
 import { Checker, LIMITS, isId } from './validation.ts';
 
-export type Thread = ThreadRow;
+export interface Thread {
+  id: string;
+  chatId: string;
+  flowId: string;
+  title: string | null;
+  metadata: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  restoreUntil: string | null;
+  deletedBy: string | null;
+}
 
-export function isRestorable(thread: Thread, now: string): boolean {
+export function threadOf(row: ThreadRow): Thread {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    flowId: row.flow_id,
+    title: row.title,
+    metadata: row.metadata,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+    restoreUntil: row.restore_until,
+    deletedBy: row.deleted_by,
+  };
+}
+
+export function isRestorable(thread: ThreadRow, now: string): boolean {
   return thread.deleted_at !== null && thread.restore_until !== null && thread.restore_until > now;
 }
 
@@ -37,11 +66,11 @@ export async function createThread(
   check.done();
   const chat = await requireChat(deps, scope, chatId);
   const now = isoNow(deps.clock);
-  const thread: Thread = {
+  const thread: ThreadRow = {
     id: newId(),
     tenant_id: scope.tenantId,
     chat_id: chat.id,
-    flow_id: chat.flow_id,
+    flow_id: chat.flowId,
     title: title ?? null,
     metadata,
     version: 1,
@@ -63,27 +92,32 @@ export async function createThread(
     streamId: null,
     at: now,
   });
-  return thread;
+  return threadOf(thread);
 }
 
 /** Live threads only: a soft-deleted thread is gone from every read. */
-export async function getThreads(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Thread[]> {
+async function liveThreadRows(deps: Deps, scope: Scope, ids: readonly string[]): Promise<ThreadRow[]> {
   const rows = await findThreads(deps.store.db, scope.tenantId, ids.filter(isId));
   return rows.filter((t) => t.deleted_at === null);
 }
 
-export async function requireThread(deps: Deps, scope: Scope, id: string): Promise<Thread> {
-  const [thread] = await getThreads(deps, scope, [id]);
+export async function getThreads(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Thread[]> {
+  return (await liveThreadRows(deps, scope, ids)).map(threadOf);
+}
+
+/** The row, for the domain's writes that copy its tenant, flow and chat into new rows. */
+export async function requireThreadRow(deps: Deps, scope: Scope, id: string): Promise<ThreadRow> {
+  const [thread] = await liveThreadRows(deps, scope, [id]);
   if (!thread) throw new NotFoundError('THREAD', id);
   return thread;
 }
 
-export async function pageDeletedThreads(deps: Deps, scope: Scope, page: PageRequest) {
-  return listSoftDeletedThreads(deps.store.db, scope.tenantId, isoNow(deps.clock), page);
+export async function pageThreadsOfChat(deps: Deps, chat: Chat, page: PageRequest): Promise<Thread[]> {
+  return (await listLiveThreadsOfChat(deps.store.db, chat.id, page)).map(threadOf);
 }
 
-export async function pageMessagesOfThread(deps: Deps, thread: Thread, page: PageRequest) {
-  return listMessagesOfThread(deps.store.db, thread.id, page);
+export async function pageDeletedThreads(deps: Deps, scope: Scope, page: PageRequest): Promise<Thread[]> {
+  return (await listSoftDeletedThreads(deps.store.db, scope.tenantId, isoNow(deps.clock), page)).map(threadOf);
 }
 
 export async function messageCountsOfThreads(deps: Deps, threadIds: readonly string[]) {
@@ -111,11 +145,11 @@ export async function restoreThread(
       now,
     );
     const [restored] = await findThreads(trx, scope.tenantId, [id]);
-    return { thread: restored!, auditEntry };
+    return { thread: threadOf(restored!), auditEntry };
   });
   deps.live.publishChatEvent({
     type: 'THREAD_RESTORED',
-    chatId: result.thread.chat_id,
+    chatId: result.thread.chatId,
     threadId: id,
     messageId: null,
     streamId: null,

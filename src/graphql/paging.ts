@@ -39,7 +39,7 @@ const keyOfParts = ([at, id, ...rest]: unknown[]): CursorKey | undefined =>
 const decodeKey = (cursor: string | undefined, arg: string) =>
   cursor === undefined ? undefined : decodeCursor(cursor, arg, keyOfParts);
 
-/** A Relay connection over a keyset-paged list; `keyOf` gives a row's (time, id) sort key. */
+/** A Relay connection over a keyset-paged list; `keyOf` gives a node's (time, id) sort key. */
 export async function keysetConnection<T>(
   args: ConnectionArgs,
   keyOf: (row: T) => CursorKey,
@@ -62,4 +62,4 @@ export async function keysetConnection<T>(
   return connection as unknown as { edges: { cursor: string; node: T }[]; pageInfo: PageInfoShape };
 }
 
-export const byCreation = (row: { created_at: string; id: string }): CursorKey => ({ at: row.created_at, id: row.id });
+export const byCreation = (node: { createdAt: string; id: string }): CursorKey => ({ at: node.createdAt, id: node.id });

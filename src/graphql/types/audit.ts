@@ -11,10 +11,10 @@ export const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').impleme
     action: t.exposeString('action', {
       description: 'e.g. chat.delete, thread.delete, thread.restore, thread.purge, stream.delete, messages.delete',
     }),
-    targetType: t.field({ type: ResourceTypeEnum, resolve: (a) => a.target_type }),
-    targetId: t.exposeID('target_id'),
+    targetType: t.field({ type: ResourceTypeEnum, resolve: (a) => a.targetType }),
+    targetId: t.exposeID('targetId'),
     actor: t.exposeString('actor', { description: "the API key's name that acted" }),
-    requestId: t.exposeID('request_id'),
+    requestId: t.exposeID('requestId'),
     details: t.field({
       type: 'JSON',
       nullable: true,

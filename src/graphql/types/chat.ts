@@ -1,5 +1,6 @@
-import { type Chat, createChat, getChats, messageCountsOfChats, pageChats, pageThreadsOfChat } from '../../domain/chats.ts';
+import { type Chat, createChat, getChats, messageCountsOfChats, pageChats } from '../../domain/chats.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { pageThreadsOfChat } from '../../domain/threads.ts';
 import { builder } from '../builder.ts';
 import { byCreation, keysetConnection } from '../paging.ts';
 import { ChatConnection, ChatRef, FlowRef, ThreadConnection, ThreadRef } from './refs.ts';
@@ -7,11 +8,11 @@ import { ChatConnection, ChatRef, FlowRef, ThreadConnection, ThreadRef } from '.
 ChatRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    flow: t.field({ type: FlowRef, resolve: (c) => c.flow_id }),
+    flow: t.field({ type: FlowRef, resolve: (c) => c.flowId }),
     title: t.exposeString('title', { nullable: true }),
     version: t.exposeInt('version'),
-    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.created_at }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updated_at }),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
     threads: t.connection(
       {
         type: ThreadRef,

@@ -8,12 +8,12 @@ export const DeletionJobRef = builder.objectRef<ErasureJob>('DeletionJob').imple
   fields: (t) => ({
     id: t.exposeID('id'),
     kind: t.string({ description: 'chat or messages', resolve: (j) => j.kind }),
-    targetId: t.id({ description: 'the chat, or the flow of a deleteMessages', resolve: (j) => j.target_id }),
+    targetId: t.id({ description: 'the chat, or the flow of a deleteMessages', resolve: (j) => j.targetId }),
     total: t.int({ description: 'messages to erase (0 when not known in advance)', resolve: (j) => j.total }),
     done: t.int({ description: 'messages erased so far', resolve: (j) => j.done }),
-    finished: t.boolean({ resolve: (j) => j.finished_at !== null }),
-    createdAt: t.field({ type: 'DateTime', resolve: (j) => j.created_at }),
-    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (j) => j.finished_at }),
+    finished: t.boolean({ resolve: (j) => j.finishedAt !== null }),
+    createdAt: t.field({ type: 'DateTime', resolve: (j) => j.createdAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (j) => j.finishedAt }),
   }),
 });
 

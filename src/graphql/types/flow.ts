@@ -11,7 +11,7 @@ FlowRef.implement({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     type: t.field({ type: FlowTypeEnum, resolve: (f) => f.type }),
-    createdAt: t.field({ type: 'DateTime', resolve: (f) => f.created_at }),
+    createdAt: t.field({ type: 'DateTime', resolve: (f) => f.createdAt }),
     chats: t.connection(
       {
         type: ChatRef,

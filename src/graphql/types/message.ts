@@ -9,15 +9,15 @@ import { MessageConnection, MessageRef, ThreadRef } from './refs.ts';
 MessageRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    thread: t.field({ type: ThreadRef, resolve: (m) => m.thread_id }),
-    chatId: t.id({ resolve: (m) => m.chat_id }),
+    thread: t.field({ type: ThreadRef, resolve: (m) => m.threadId }),
+    chatId: t.id({ resolve: (m) => m.chatId }),
     role: t.field({ type: MessageRoleEnum, resolve: (m) => m.role }),
     content: t.exposeString('content'),
-    sessionId: t.exposeString('session_id', { nullable: true }),
-    memoryType: t.exposeString('memory_type', { nullable: true }),
-    chatType: t.field({ type: ChatTypeEnum, resolve: (m) => m.chat_type }),
+    sessionId: t.exposeString('sessionId', { nullable: true }),
+    memoryType: t.exposeString('memoryType', { nullable: true }),
+    chatType: t.field({ type: ChatTypeEnum, resolve: (m) => m.chatType }),
     feedback: t.field({ type: FeedbackTypeEnum, nullable: true, resolve: (m) => m.feedback }),
-    createdAt: t.field({ type: 'DateTime', resolve: (m) => m.created_at }),
+    createdAt: t.field({ type: 'DateTime', resolve: (m) => m.createdAt }),
   }),
 });
 

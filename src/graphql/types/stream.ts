@@ -31,12 +31,12 @@ export const StreamRef = builder.loadableObjectRef<Stream, string>('Stream', {
 StreamRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    thread: t.field({ type: ThreadRef, resolve: (s) => s.thread_id }),
+    thread: t.field({ type: ThreadRef, resolve: (s) => s.threadId }),
     status: t.field({ type: StreamStatusEnum, resolve: (s) => s.status }),
     version: t.exposeInt('version'),
-    createdAt: t.field({ type: 'DateTime', resolve: (s) => s.created_at }),
-    startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.started_at }),
-    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.finished_at }),
+    createdAt: t.field({ type: 'DateTime', resolve: (s) => s.createdAt }),
+    startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.startedAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.finishedAt }),
     eventCount: t.loadable({
       type: 'Int',
       load: async (ids: string[], ctx) => {
@@ -55,7 +55,7 @@ StreamRef.implement({
       type: MessageRef,
       nullable: true,
       description: 'the assistant message it produced, once COMPLETED',
-      resolve: (s) => s.message_id,
+      resolve: (s) => s.messageId,
     }),
   }),
 });

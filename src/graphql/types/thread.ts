@@ -5,9 +5,9 @@ import {
   getThreads,
   messageCountsOfThreads,
   pageDeletedThreads,
-  pageMessagesOfThread,
   restoreThread,
 } from '../../domain/threads.ts';
+import { pageMessagesOfThread } from '../../domain/messages.ts';
 import { builder } from '../builder.ts';
 import { byCreation, keysetConnection } from '../paging.ts';
 import { ChatRef, MessageConnection, MessageRef, ThreadConnection, ThreadRef } from './refs.ts';
@@ -15,7 +15,7 @@ import { ChatRef, MessageConnection, MessageRef, ThreadConnection, ThreadRef } f
 ThreadRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    chat: t.field({ type: ChatRef, resolve: (th) => th.chat_id }),
+    chat: t.field({ type: ChatRef, resolve: (th) => th.chatId }),
     title: t.exposeString('title', { nullable: true }),
     metadata: t.field({
       type: 'JSON',
@@ -23,7 +23,7 @@ ThreadRef.implement({
       resolve: (th) => (th.metadata === null ? null : (JSON.parse(th.metadata) as unknown)),
     }),
     version: t.exposeInt('version'),
-    createdAt: t.field({ type: 'DateTime', resolve: (th) => th.created_at }),
+    createdAt: t.field({ type: 'DateTime', resolve: (th) => th.createdAt }),
     messages: t.connection(
       {
         type: MessageRef,
@@ -44,9 +44,9 @@ ThreadRef.implement({
       type: 'DateTime',
       nullable: true,
       description: 'set while the thread is soft-deleted (seen through deletedThreads)',
-      resolve: (th) => th.deleted_at,
+      resolve: (th) => th.deletedAt,
     }),
-    restoreUntil: t.field({ type: 'DateTime', nullable: true, resolve: (th) => th.restore_until }),
+    restoreUntil: t.field({ type: 'DateTime', nullable: true, resolve: (th) => th.restoreUntil }),
   }),
 });
 
@@ -65,7 +65,7 @@ builder.queryFields((t) => ({
       resolve: (_root, args, ctx) =>
         keysetConnection(
           args,
-          (th: Thread) => ({ at: th.deleted_at ?? '', id: th.id }),
+          (th: Thread) => ({ at: th.deletedAt ?? '', id: th.id }),
           (page) => pageDeletedThreads(ctx.deps, ctx.scope, page),
         ),
     },

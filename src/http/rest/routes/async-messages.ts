@@ -31,14 +31,14 @@ async function statusBody(ctx: RestContext, stream: Stream) {
   const counts = await eventCountsOfStreams(ctx.deps, [stream.id]);
   return {
     message_id: stream.id,
-    thread_id: stream.thread_id,
+    thread_id: stream.threadId,
     status: stream.status.toLowerCase(),
     version: stream.version,
     event_count: counts.get(stream.id) ?? 0,
-    created_at: stream.created_at,
-    started_at: stream.started_at,
-    finished_at: stream.finished_at,
-    response_message_id: stream.message_id,
+    created_at: stream.createdAt,
+    started_at: stream.startedAt,
+    finished_at: stream.finishedAt,
+    response_message_id: stream.messageId,
   };
 }
 
@@ -123,7 +123,7 @@ export const asyncMessageRoutes: RestRoute[] = [
         {
           message_id: stream.id,
           status: stream.status.toLowerCase(),
-          thread_id: stream.thread_id,
+          thread_id: stream.threadId,
           prompt_message_id: message.id,
           events_url: `/v1/messages/async/${stream.id}/events`,
           status_url: `/v1/messages/async/${stream.id}/status`,

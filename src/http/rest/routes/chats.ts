@@ -48,11 +48,11 @@ export const chatRoutes: RestRoute[] = [
       const counts = await messageCountsOfChats(ctx.deps, [id]);
       return json({
         id: chat.id,
-        flow_id: chat.flow_id,
+        flow_id: chat.flowId,
         title: chat.title,
         version: chat.version,
-        created_at: chat.created_at,
-        updated_at: chat.updated_at,
+        created_at: chat.createdAt,
+        updated_at: chat.updatedAt,
         message_count: counts.get(id) ?? 0,
         active_connections: await ctx.deps.live.activeConnections(id),
       });
