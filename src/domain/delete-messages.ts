@@ -10,7 +10,7 @@ import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
 import { afterDelete, deleteInTransaction } from './delete-pipeline.ts';
 import { ERASE_INLINE_LIMIT, queueSelectionErasure } from './erasure-jobs.ts';
-import { ConflictError, NotFoundError } from './errors.ts';
+import { ConflictError, NotFoundError, ShuttingDownError } from './errors.ts';
 import { type MessageFilterInput, toSelection } from './message-filter.ts';
 import { Checker } from './validation.ts';
 
@@ -108,6 +108,8 @@ async function start(trx: Db, scope: Scope, selection: MessageSelection, hardDel
 async function erasedByQueue(deps: Deps, jobId: string): Promise<Outcome> {
   const erased = await deps.erasureJobs.whenDone(jobId);
   // Stopped half-way by a shutdown: no count is final yet, so none is claimed.
-  if (!erased.auditEntry) throw new Error(`erasure ${jobId} stopped by a shutdown; it resumes at the next start and is audited then`);
+  if (!erased.auditEntry) {
+    throw new ShuttingDownError('The server is shutting down; this erasure goes on at its next start and is audited then');
+  }
   return { affected: erased.messages, chatIds: erased.chatIds, auditEntry: erased.auditEntry };
 }

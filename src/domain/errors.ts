@@ -58,6 +58,14 @@ export class UnauthenticatedError extends Error {
   }
 }
 
+/**
+ * The server stopped while the operation waited for work it had started (a queued
+ * erasure): that work goes on at the next start, but this answer cannot wait for it.
+ */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+}
+
 export function versionMismatch(resource: string, expected: number, current: number): ConflictError {
   return new ConflictError(
     'VERSION_MISMATCH',
@@ -73,6 +81,7 @@ export function isDomainError(error: unknown): boolean {
     error instanceof ConflictError ||
     error instanceof ValidationError ||
     error instanceof ForbiddenError ||
-    error instanceof UnauthenticatedError
+    error instanceof UnauthenticatedError ||
+    error instanceof ShuttingDownError
   );
 }

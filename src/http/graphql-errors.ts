@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { maskError } from 'graphql-yoga';
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ShuttingDownError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
 
 // How the GraphQL API answers a domain error thrown outside a result union (a list
 // query's bad filter, a subscription to a missing stream, a missing key). The deletes'
@@ -22,6 +22,7 @@ const coding = <E extends Error>(entry: Coding<E>): Coding<Error> => entry;
 
 const CODINGS = [
   coding({ type: UnauthenticatedError, code: 'UNAUTHENTICATED', status: 401 }),
+  coding({ type: ShuttingDownError, code: 'SHUTTING_DOWN', status: 503 }),
   coding({ type: ValidationError, code: 'BAD_USER_INPUT', details: (e) => ({ fieldErrors: e.fieldErrors }) }),
   coding({ type: NotFoundError, code: 'NOT_FOUND', details: (e) => ({ resourceType: e.resourceType, id: e.id }) }),
 ];

@@ -91,6 +91,8 @@ it('a queued deleteMessages interrupted by a restart mid-erasure audits, once re
   const answer = await asked;
   expect(answer.body.data?.deleteMessages ?? null, JSON.stringify(answer.body)).toBeNull();
   expect(answer.body.errors).toHaveLength(1);
+  // Not a fault: the client is told to come back, and the erasure goes on at the next start.
+  expect({ status: answer.status, code: answer.body.errors?.[0]?.extensions?.code }).toEqual({ status: 503, code: 'SHUTTING_DOWN' });
 
   // The same database, a new process: the queue resumes the job where it stopped.
   restarted = await createApp({ ...loadConfig({}), databaseUrl: t.dbPath, tokenIntervalMs: 5 }, { clock: t.clock, purgeTimer: false });

@@ -3,6 +3,7 @@ import {
   type FieldError,
   ForbiddenError,
   NotFoundError,
+  ShuttingDownError,
   UnauthenticatedError,
   ValidationError,
 } from '../../domain/errors.ts';
@@ -20,7 +21,8 @@ export type Problem =
   | { kind: 'internal'; message: string }
   /**
    * Turned away before any handler ran (method not served, body too large, rate limit,
-   * Idempotency-Key): the status is the same in every family, only the body's shape differs.
+   * Idempotency-Key), or by a server going down (503): the status is the same in every
+   * family, only the body's shape differs.
    */
   | { kind: 'refused'; status: number; code: string; message: string; headers?: Record<string, string> };
 
@@ -38,6 +40,7 @@ export function problemOf(error: unknown): Problem | undefined {
       currentVersion: error.currentVersion,
     };
   if (error instanceof ValidationError) return { kind: 'invalid', message: error.message, fieldErrors: error.fieldErrors };
+  if (error instanceof ShuttingDownError) return { kind: 'refused', status: 503, code: 'SHUTTING_DOWN', message: error.message };
   return undefined;
 }
 
