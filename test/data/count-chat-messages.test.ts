@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { countChatMessagesStep } from '../../src/data/messages.repository.ts';
 import { ERASE_INLINE_LIMIT } from '../../src/domain/erasure-jobs.ts';
-import { chatWithMessages } from '../helpers/fixtures.ts';
+import { chatWithMessages, insertMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { deleteChat, readChat, waitUntil } from '../graphql/documents.ts';
 
@@ -18,24 +18,11 @@ afterEach(() => t.close());
 /** A chat of one posted message plus `n` inserted ones, `tied` of which share one timestamp. */
 async function chatWithTies(n: number, tied: number) {
   const base = await chatWithMessages(t, 1);
-  const db = t.app.deps.store.db;
-  const thread = await db.selectFrom('threads').selectAll().where('id', '=', base.threadId).executeTakeFirstOrThrow();
-  const rows = Array.from({ length: n }, (_, i) => ({
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    tenant_id: thread.tenant_id,
-    flow_id: thread.flow_id,
-    chat_id: thread.chat_id,
-    thread_id: thread.id,
-    role: 'USER' as const,
-    content: `message ${i}`,
-    session_id: null,
-    memory_type: null,
-    chat_type: 'INTERNAL' as const,
-    feedback: null,
+  await insertMessages(t, base.threadId, n, {
+    content: (i) => `message ${i}`,
     // Every row from 1,000 on shares one timestamp; the others have their own.
-    created_at: i >= 1000 && i < 1000 + tied ? '2025-01-01T00:00:05.000Z' : new Date(Date.UTC(2024, 0, 1) + i).toISOString(),
-  }));
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('messages').values(rows.slice(i, i + 500)).execute();
+    createdAt: (i) => (i >= 1000 && i < 1000 + tied ? '2025-01-01T00:00:05.000Z' : new Date(Date.UTC(2024, 0, 1) + i).toISOString()),
+  });
   return { ...base, total: n + 1 };
 }
 

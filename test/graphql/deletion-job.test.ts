@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
-import { chatWithMessages } from '../helpers/fixtures.ts';
+import { chatWithMessages, insertMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { openSse } from '../live/sse-client.ts';
 import { startTestServer } from '../helpers/server.ts';
@@ -10,22 +10,7 @@ afterEach(async () => t.close());
 
 async function bigChat(n: number) {
   const base = await chatWithMessages(t, 1);
-  const thread = await t.app.deps.store.db.selectFrom('threads').selectAll().where('id', '=', base.threadId).executeTakeFirstOrThrow();
-  const rows = Array.from({ length: n }, (_, i) => ({
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    tenant_id: thread.tenant_id,
-    flow_id: thread.flow_id,
-    chat_id: thread.chat_id,
-    thread_id: thread.id,
-    role: 'USER' as const,
-    content: `bulk ${i}`,
-    session_id: null,
-    memory_type: null,
-    chat_type: 'INTERNAL' as const,
-    feedback: null,
-    created_at: '2025-01-01T00:00:00.000Z',
-  }));
-  for (let i = 0; i < rows.length; i += 500) await t.app.deps.store.db.insertInto('messages').values(rows.slice(i, i + 500)).execute();
+  await insertMessages(t, base.threadId, n, { createdAt: () => '2025-01-01T00:00:00.000Z' });
   return base;
 }
 
