@@ -51,6 +51,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       restoreWindowMs: config.restoreWindowMs,
       tokenIntervalMs: config.tokenIntervalMs,
       idempotencyTtlMs: config.idempotencyTtlMs,
+      idempotencyLeaseMs: config.idempotencyLeaseMs,
     },
   };
   const broken = await foreignKeysAtStartup(store);

@@ -17,6 +17,8 @@ export interface Config {
   /** How often the server erases soft-deleted threads whose restore window has passed. */
   purgeIntervalMs: number;
   idempotencyTtlMs: number;
+  /** How long a claimed key may go unanswered before a retry takes it over (its request died). */
+  idempotencyLeaseMs: number;
   llmBaseUrl: string | undefined;
   limits: Limits;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -78,6 +80,7 @@ const settings = z
     THREAD_RESTORE_DAYS: numberSetting(30, 'a positive number of days', (n) => n > 0),
     STREAM_TOKEN_INTERVAL_MS: numberSetting(50, 'a number of milliseconds ≥ 0', (n) => n >= 0),
     IDEMPOTENCY_TTL_HOURS: numberSetting(24, 'a positive number of hours', (n) => n > 0),
+    IDEMPOTENCY_LEASE_SECONDS: numberSetting(300, 'a positive number of seconds', (n) => n > 0),
     PURGE_INTERVAL_MS: numberSetting(60_000, 'a number of milliseconds ≥ 1000', (n) => n >= 1000),
     LLM_BASE_URL: z.preprocess(unsetIfEmpty, z.undefined({ invalid_type_error: 'unset (only the built-in generator is supported yet)' })),
     LOG_LEVEL: z.preprocess(
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: string | 
     restoreWindowMs: s.THREAD_RESTORE_DAYS * DAY_MS,
     tokenIntervalMs: s.STREAM_TOKEN_INTERVAL_MS,
     idempotencyTtlMs: s.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    idempotencyLeaseMs: s.IDEMPOTENCY_LEASE_SECONDS * 1000,
     purgeIntervalMs: s.PURGE_INTERVAL_MS,
     llmBaseUrl: undefined,
     logLevel: s.LOG_LEVEL,

@@ -27,6 +27,19 @@ export async function replaceExpiredIdempotencyKey(db: Db, row: IdempotencyRow, 
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Takes over a key whose request claimed it before `claimedBefore` and never answered (it died). */
+export async function replaceAbandonedIdempotencyKey(db: Db, row: IdempotencyRow, claimedBefore: string): Promise<boolean> {
+  const result = await db
+    .updateTable('idempotency_keys')
+    .set(row)
+    .where('tenant_id', '=', row.tenant_id)
+    .where('key', '=', row.key)
+    .where('status', 'is', null)
+    .where('created_at', '<=', claimedBefore)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 /** Stores the answer, without its body when an erasure committed while the request ran. */
 export async function saveIdempotentResponse(
   db: Db,

@@ -3,6 +3,7 @@ import {
   deleteIdempotencyKey,
   findIdempotencyKey,
   insertIdempotencyKey,
+  replaceAbandonedIdempotencyKey,
   replaceExpiredIdempotencyKey,
   saveIdempotentResponse,
 } from '../data/idempotency.repository.ts';
@@ -58,8 +59,16 @@ export async function claimIdempotencyKey(
   if (!existing) return (await insertIdempotencyKey(db, row)) ? { kind: 'run' } : { kind: 'in-progress' };
   if (existing.expires_at <= now) return (await replaceExpiredIdempotencyKey(db, row, now)) ? { kind: 'run' } : { kind: 'in-progress' };
   if (existing.fingerprint !== fingerprint) return { kind: 'reused' };
+  if (existing.status === null) {
+    // Unanswered past the lease: its request died (a crash, kill -9), and this retry runs it.
+    const claimedBefore = new Date(Date.parse(now) - deps.settings.idempotencyLeaseMs).toISOString();
+    if (existing.created_at <= claimedBefore) {
+      return (await replaceAbandonedIdempotencyKey(db, row, claimedBefore)) ? { kind: 'run' } : { kind: 'in-progress' };
+    }
+    return { kind: 'in-progress' };
+  }
   if (existing.status !== null && existing.erased_at !== null) return { kind: 'erased' };
-  if (existing.status === null || existing.body === null) return { kind: 'in-progress' };
+  if (existing.body === null) return { kind: 'in-progress' };
   return { kind: 'replay', status: existing.status, contentType: existing.content_type, body: existing.body };
 }
 

@@ -6,4 +6,6 @@ export interface Settings {
   tokenIntervalMs: number;
   /** How long an Idempotency-Key's first answer is kept for retries. */
   idempotencyTtlMs: number;
+  /** How long a claimed key may go unanswered before a retry takes it over. */
+  idempotencyLeaseMs: number;
 }

@@ -41,6 +41,7 @@ describe('settings from the environment', () => {
       tokenIntervalMs: 50,
       purgeIntervalMs: 60_000,
       idempotencyTtlMs: 24 * 3_600_000,
+      idempotencyLeaseMs: 300_000,
       logLevel: 'info',
     });
     expect(c.limits).toEqual({

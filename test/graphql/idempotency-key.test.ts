@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { findTenantByName } from '../../src/data/tenants.repository.ts';
+import { claimIdempotencyKey } from '../../src/domain/idempotency.ts';
+import { fingerprintOf } from '../../src/http/idempotency.ts';
 import { chatWithMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 
@@ -73,4 +76,25 @@ it('rejects a malformed key with 400 before doing anything', async () => {
   expect(r.body.errors?.[0]?.extensions?.code).toBe('BAD_IDEMPOTENCY_KEY');
   const still = await t.gql(`query($id: ID!) { chat(id: $id) { id } }`, { id: chatId });
   expect(still.body.data.chat).toEqual({ id: chatId });
+});
+
+it('a key whose request died unanswered is taken over by its retry once the lease has passed, and not before', async () => {
+  const { chatId } = await chatWithMessages(t, 1);
+  const key = randomUUID();
+  // The first request claimed the key, then its process died (kill -9) before it answered.
+  const tenant = await findTenantByName(t.app.deps.store.db, 'tenant-a');
+  const body = JSON.stringify({ query: DELETE_CHAT, variables: { id: chatId } });
+  await claimIdempotencyKey(t.app.deps, { tenantId: tenant!.id, requestId: 'a request that died' }, key, fingerprintOf('POST', '/graphql', body));
+  const retry = () => t.gql(DELETE_CHAT, { id: chatId }, { headers: { 'Idempotency-Key': key } });
+
+  t.clock.advance(t.app.deps.settings.idempotencyLeaseMs - 1000);
+  const early = await retry();
+  expect({ status: early.status, code: early.body.errors?.[0]?.extensions?.code }).toEqual({ status: 409, code: 'IDEMPOTENCY_KEY_IN_PROGRESS' });
+
+  t.clock.advance(2000);
+  const late = await retry();
+  expect(late.body.data.deleteChat).toMatchObject({ __typename: 'DeleteChatSuccess', chatId });
+  const replayed = await retry();
+  expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+  expect(replayed.body).toEqual(late.body);
 });
