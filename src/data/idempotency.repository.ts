@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { type UpdateQueryBuilder, type UpdateResult, sql } from 'kysely';
 import type { Db } from './db.ts';
-import type { IdempotencyRow } from './tables.ts';
+import type { Database, IdempotencyRow } from './tables.ts';
 
 /** Inserts the key's row unless one exists; true when this call created it. */
 export async function insertIdempotencyKey(db: Db, row: IdempotencyRow): Promise<boolean> {
@@ -16,28 +16,23 @@ export async function findIdempotencyKey(db: Db, tenantId: string, key: string) 
   return db.selectFrom('idempotency_keys').selectAll().where('tenant_id', '=', tenantId).where('key', '=', key).executeTakeFirst();
 }
 
+/** Writes a fresh claim over the key's row if `taken` still holds for it; true when it did. */
+async function replaceKeyWhere(
+  db: Db,
+  row: IdempotencyRow,
+  taken: (q: UpdateQueryBuilder<Database, 'idempotency_keys', 'idempotency_keys', UpdateResult>) => typeof q,
+): Promise<boolean> {
+  const q = db.updateTable('idempotency_keys').set(row).where('tenant_id', '=', row.tenant_id).where('key', '=', row.key);
+  return Number((await taken(q).executeTakeFirst()).numUpdatedRows) > 0;
+}
+
 export async function replaceExpiredIdempotencyKey(db: Db, row: IdempotencyRow, now: string): Promise<boolean> {
-  const result = await db
-    .updateTable('idempotency_keys')
-    .set(row)
-    .where('tenant_id', '=', row.tenant_id)
-    .where('key', '=', row.key)
-    .where('expires_at', '<=', now)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return replaceKeyWhere(db, row, (q) => q.where('expires_at', '<=', now));
 }
 
 /** Takes over a key whose request claimed it before `claimedBefore` and never answered (it died). */
 export async function replaceAbandonedIdempotencyKey(db: Db, row: IdempotencyRow, claimedBefore: string): Promise<boolean> {
-  const result = await db
-    .updateTable('idempotency_keys')
-    .set(row)
-    .where('tenant_id', '=', row.tenant_id)
-    .where('key', '=', row.key)
-    .where('status', 'is', null)
-    .where('created_at', '<=', claimedBefore)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return replaceKeyWhere(db, row, (q) => q.where('status', 'is', null).where('created_at', '<=', claimedBefore));
 }
 
 /** Stores the answer, without its body when an erasure committed while the request ran. */
