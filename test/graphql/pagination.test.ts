@@ -228,6 +228,15 @@ describe('bad cursors', () => {
     expect(nested.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('auditLog: a cursor holding a number beyond the exact integers gives BAD_USER_INPUT, on every engine', async () => {
+    // 3.7e152 is an integer to JavaScript but no bigint seq of PostgreSQL.
+    for (const seq of [3.6666961763102074e152, 2 ** 53, 1.5, -1, 0]) {
+      const after = Buffer.from(JSON.stringify([seq])).toString('base64url');
+      const { body } = await t.gql(`query($after: String) { auditLog(first: 5, after: $after) { ${EDGE} } }`, { after });
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
   it("a cursor of the audit log is not a cursor of another list, and the other way round", async () => {
     const flowId = await createFlow(t, 'F');
     const chatId = await createChat(t, flowId, 'C');

@@ -41,7 +41,7 @@ builder.queryField('auditLog', (t) =>
           args.after == null
             ? undefined
             : decodeCursor(args.after, 'after', ([seq, ...rest]) =>
-                typeof seq === 'number' && Number.isInteger(seq) && seq > 0 && rest.length === 0 ? seq : undefined,
+                Number.isSafeInteger(seq) && (seq as number) > 0 && rest.length === 0 ? (seq as number) : undefined,
               );
         const size = Math.min(Math.max(args.first ?? 20, 0), 100);
         const rows = await auditLog(ctx.deps, ctx.scope, after, size + 1);
