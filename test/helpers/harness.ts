@@ -1,7 +1,7 @@
 import { type App, createApp } from '../../src/app.ts';
-import { type Limits, loadConfig } from '../../src/config/config.ts';
+import { type Config, type Limits, loadConfig } from '../../src/config/config.ts';
 import { createApiKey } from '../../src/domain/api-keys.ts';
-import type { Clock } from '../../src/domain/clock.ts';
+import { type Clock, systemClock } from '../../src/domain/clock.ts';
 import type { TokenSource } from '../../src/domain/token-sources.ts';
 import { pino } from 'pino';
 import type { Logger } from '../../src/observability/logger.ts';
@@ -56,6 +56,10 @@ export async function startTestApp(
     limits?: Partial<Limits>;
     logger?: Logger;
     apiKeyCacheMs?: number;
+    /** Settings beyond the defaults (e.g. erasureTargetHosts). */
+    config?: Partial<Config>;
+    /** Real time instead of the hand-moved TestClock (for retries with real backoff). */
+    realClock?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase(options.memory);
@@ -69,10 +73,11 @@ export async function startTestApp(
     apiKeyCacheMs: options.apiKeyCacheMs ?? defaults.apiKeyCacheMs,
     // Suites write far faster than any client should; the rate limit has its own tests.
     limits: { ...defaults.limits, writesPerMinute: 0, ...options.limits },
+    ...options.config,
   };
   const queries: string[] = [];
   const app = await createApp(config, {
-    clock,
+    clock: options.realClock ? systemClock : clock,
     purgeTimer: false,
     tokens: options.tokens,
     onQuery: (q) => queries.push(q),
