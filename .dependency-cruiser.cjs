@@ -2,8 +2,10 @@
 //
 // Layers, top to bottom: HTTP (src/http, src/server.ts) → GraphQL (src/graphql) →
 // domain (src/domain) → data (src/data). Beside them: src/live (live state; used by domain
-// and http, imports only types of src/data/tables.ts), src/observability, src/config, and the
-// composition roots src/cli and src/app.ts, which may import anything.
+// and http, imports only types of src/data/tables.ts), src/copies (the erasers of copies
+// outside the service; above domain, whose interfaces and rules they implement, and wired in
+// by the composition roots), src/observability, src/config, and the composition roots src/cli
+// and src/app.ts, which may import anything.
 //
 // Paths are relative to the folder cruised from (the repo root, or `baseDir`), so the same
 // rules apply to the small tree that test/architecture/layers.test.ts writes to a temp dir.
@@ -13,6 +15,7 @@ const HTTP = ['^src/http/', '^src/server\\.ts$'];
 const GRAPHQL = ['^src/graphql/'];
 const DOMAIN = ['^src/domain/'];
 const LIVE = ['^src/live/'];
+const COPIES = ['^src/copies/'];
 const ROOTS = ['^src/cli/', '^src/app\\.ts$'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -21,17 +24,18 @@ module.exports = {
     {
       name: 'data-not-to-higher-layers',
       comment:
-        'src/data is the lowest layer: it must not import domain, graphql, http, live or the composition roots.',
+        'src/data is the lowest layer: it must not import domain, graphql, http, live, copies or the composition roots.',
       severity: 'error',
       from: { path: '^src/data/' },
-      to: { path: [...DOMAIN, ...GRAPHQL, ...HTTP, ...LIVE, ...ROOTS] },
+      to: { path: [...DOMAIN, ...GRAPHQL, ...HTTP, ...LIVE, ...COPIES, ...ROOTS] },
     },
     {
       name: 'domain-not-to-higher-layers',
-      comment: 'src/domain must not import graphql, http or the composition roots.',
+      comment:
+        'src/domain must not import graphql, http, copies (it names their interface in copy-erasure.ts) or the composition roots.',
       severity: 'error',
       from: { path: '^src/domain/' },
-      to: { path: [...GRAPHQL, ...HTTP, ...ROOTS] },
+      to: { path: [...GRAPHQL, ...HTTP, ...COPIES, ...ROOTS] },
     },
     {
       name: 'graphql-not-to-higher-layers',
@@ -43,10 +47,18 @@ module.exports = {
     {
       name: 'live-not-to-higher-layers',
       comment:
-        'src/live sits below its users (domain and http): it must not import domain, graphql, http or the composition roots.',
+        'src/live sits below its users (domain and http): it must not import domain, graphql, http, copies or the composition roots.',
       severity: 'error',
       from: { path: '^src/live/' },
-      to: { path: [...DOMAIN, ...GRAPHQL, ...HTTP, ...ROOTS] },
+      to: { path: [...DOMAIN, ...GRAPHQL, ...HTTP, ...COPIES, ...ROOTS] },
+    },
+    {
+      name: 'copies-not-to-higher-layers',
+      comment:
+        'src/copies sits on domain (its types and key patterns): it must not import graphql, http or the composition roots.',
+      severity: 'error',
+      from: { path: '^src/copies/' },
+      to: { path: [...GRAPHQL, ...HTTP, ...ROOTS] },
     },
     {
       name: 'no-circular',

@@ -38,6 +38,7 @@ const FILES: Record<string, string> = {
   ].join('\n'),
   'src/data/rows.ts': 'export const rows = 1;',
   'src/live/l.ts': 'export const live = 1;',
+  'src/copies/c.ts': "import { ok } from '../domain/ok.ts';\nexport const c = ok;",
 
   // Planted: one import up the layers per rule.
   'src/data/x.ts': "import { y } from '../domain/y.ts';\nexport const x = y;",
@@ -45,6 +46,9 @@ const FILES: Record<string, string> = {
   'src/domain/up.ts': "import { g } from '../graphql/g.ts';\nexport const up = g;",
   'src/graphql/up.ts': "import { s } from '../server.ts';\nexport const up = s;",
   'src/live/up.ts': "import { y } from '../domain/y.ts';\nexport const up = y;",
+  'src/copies/up.ts': "import { g } from '../graphql/g.ts';\nexport const up = g;",
+  'src/domain/to-copies.ts': "import { c } from '../copies/c.ts';\nexport const down = c;",
+  'src/data/to-copies.ts': "import { c } from '../copies/c.ts';\nexport const down = c;",
 
   // Planted: a cycle whose back edge is type-only.
   'src/domain/a.ts': [
@@ -105,15 +109,18 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
     expect(result.summary.totalCruised).toBe(Object.keys(FILES).length);
     expect(violations).toEqual(
       [
+        'copies-not-to-higher-layers: src/copies/up.ts -> src/graphql/g.ts',
+        'data-not-to-higher-layers: src/data/to-copies.ts -> src/copies/c.ts',
         'data-not-to-higher-layers: src/data/x.ts -> src/domain/y.ts',
+        'domain-not-to-higher-layers: src/domain/to-copies.ts -> src/copies/c.ts',
         'domain-not-to-higher-layers: src/domain/up.ts -> src/graphql/g.ts',
         'graphql-not-to-higher-layers: src/graphql/up.ts -> src/server.ts',
         'live-not-to-higher-layers: src/live/up.ts -> src/domain/y.ts',
         'no-circular: src/domain/a.ts -> src/domain/b.ts',
       ].sort(),
     );
-    expect(result.summary.error).toBe(5);
-    expect(exitCode).toBe(5);
+    expect(result.summary.error).toBe(8);
+    expect(exitCode).toBe(8);
 
     const cycle = result.summary.violations.find((v) => v.rule.name === 'no-circular')?.cycle ?? [];
     expect(cycle.map((c) => c.name)).toEqual(['src/domain/b.ts', 'src/domain/a.ts']);
