@@ -133,7 +133,8 @@ describe.skipIf(missing !== undefined)(`RedisEraser on a real Redis${missing ? `
     await eraser.erase(target(k('memory:{sessionId}')), event(rows));
     await eraser.erase(target(k('thread:{chatId}:{threadId}')), event(rows));
     // A row without a thread names no key of a pattern that needs one.
-    await eraser.erase(target(k('thread:{chatId}:{threadId}')), event([{ chatId: 'c2', threadId: null, sessionId: 's2' }]));
+    const threadless = event([{ chatId: 'c2', threadId: null, sessionId: 's2' }]);
+    await eraser.erase(target(k('thread:{chatId}:{threadId}')), threadless);
 
     const left = (await redis.keys(`${PREFIX}named:*`)).sort();
     expect(left).toEqual([k('memory:s2'), k('thread:c1:t2'), k('thread:c2:t1')].sort());
