@@ -1,11 +1,14 @@
 import type { Config } from './config/config.ts';
 import { migrateToLatest } from './data/migrate.ts';
-import type { QueryObserver } from './data/data-store.ts';
+import { createCopyErasers } from './copies/copy-erasers.ts';
+import type { DataStore, QueryObserver } from './data/data-store.ts';
 import { openDatabase } from './data/open-database.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
 import { foreignKeysAtStartup } from './domain/doctor.ts';
 import { ErasureJobs } from './domain/erasure-jobs.ts';
+import { type DeliveryOutcome, ErasureOutbox } from './domain/erasure-outbox.ts';
+import type { Settings } from './domain/settings.ts';
 import { purgeExpiredIdempotencyKeys } from './domain/idempotency.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
 import { endActiveStreams } from './domain/streams.ts';
@@ -34,6 +37,36 @@ export interface AppOptions {
   logger?: Logger;
 }
 
+/** How often each process looks for deliveries that fell due (retries, another replica's, a crashed one's). */
+const OUTBOX_POLL_MS = 1000;
+
+/** The settings the domain reads, from the configuration. */
+export function settingsOf(config: Config): Settings {
+  return {
+    restoreWindowMs: config.restoreWindowMs,
+    tokenIntervalMs: config.tokenIntervalMs,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    idempotencyLeaseMs: config.idempotencyLeaseMs,
+    erasureTargetHosts: config.erasureTargetHosts,
+    erasureRetryMaxMs: config.erasureRetryMaxMs,
+    erasureRetryMs: config.erasureRetryMs,
+  };
+}
+
+/** The worker delivering erasure events to the copies elsewhere; each attempt is counted and logged with its receipt. */
+export function createOutbox(store: DataStore, clock: Clock, settings: Settings, logger: Logger, delivered: (outcome: DeliveryOutcome) => void): ErasureOutbox {
+  const erasers = createCopyErasers({ now: () => clock.now() });
+  return new ErasureOutbox(store, clock, erasers, settings, {
+    attempted(outcome, delivery) {
+      delivered(outcome);
+      const fields = { receiptId: delivery.receiptId, deliveryId: delivery.id, targetId: delivery.targetId, target: delivery.target, attempts: delivery.attempts, error: delivery.error };
+      if (outcome === 'delivered') logger.info(fields, 'copy erased at erasure target');
+      else if (outcome === 'retry') logger.warn(fields, 'erasure target did not confirm; retrying with backoff');
+      else logger.error(fields, 'erasure target never confirmed before the deadline; copy FAILED');
+    },
+  });
+}
+
 /** The composition root: opens the database, migrates it and wires every layer. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const store = openDatabase(config.databaseUrl, { onQuery: options.onQuery, keyCacheMs: config.apiKeyCacheMs });
@@ -41,26 +74,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics(store);
   const live = config.redisUrl ? await redisLiveHub(config.redisUrl, config.liveConnectionTtlMs) : new LiveHub();
+  const clock = options.clock ?? systemClock;
+  const settings = settingsOf(config);
   const deps: Deps = {
     store,
     live,
-    erasureJobs: new ErasureJobs(store, options.clock ?? systemClock),
+    erasureJobs: new ErasureJobs(store, clock),
+    outbox: createOutbox(store, clock, settings, logger, metrics.delivered),
     deletions: metrics.deletions,
-    clock: options.clock ?? systemClock,
-    settings: {
-      restoreWindowMs: config.restoreWindowMs,
-      tokenIntervalMs: config.tokenIntervalMs,
-      idempotencyTtlMs: config.idempotencyTtlMs,
-      idempotencyLeaseMs: config.idempotencyLeaseMs,
-    },
+    clock,
+    settings,
   };
   const broken = await foreignKeysAtStartup(store);
   if (broken.length > 0) {
     console.error(`database has ${broken.length} broken foreign key(s); run chat-gateway doctor:\n  ${broken.slice(0, 10).join('\n  ')}`);
   }
   await endActiveStreams(deps, 'FAILED', 'the server restarted while the stream was active');
-  // Large erasures a previous process left half-done go on from where they stopped.
+  // Large erasures a previous process left half-done go on from where they stopped, and
+  // copies left to erase elsewhere are delivered.
   deps.erasureJobs.kick();
+  deps.outbox.start(OUTBOX_POLL_MS);
   const gateway = createGateway({
     deps,
     tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
@@ -88,6 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     await live.close();
     await deps.erasureJobs.close();
+    await deps.outbox.close();
     await store.close();
   };
   return {

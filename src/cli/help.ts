@@ -46,12 +46,12 @@ export const COMMANDS: Record<string, CommandHelp> = {
     settings: [DATABASE],
   },
   'create-key': {
-    usage: 'create-key --tenant NAME [--name KEY] [--scopes read,write,delete] [--config FILE]',
+    usage: 'create-key --tenant NAME [--name KEY] [--scopes read,write,delete,admin] [--config FILE]',
     summary: 'create an API key (and the tenant if new)',
     details: [
       '--tenant NAME   the tenant the key reads and writes',
       '--name KEY      a name for the key (default: NAME-key), used by rotate-key and revoke-key',
-      '--scopes LIST   what the key may do: any of read, write, delete (default: all three)',
+      '--scopes LIST   what the key may do: any of read, write, delete, admin (default: read, write, delete; admin manages erasure targets)',
       'The key is printed once, alone on the last line; only its hash is stored.',
     ],
     settings: [DATABASE],

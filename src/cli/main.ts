@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEMO_KEYS, seedDemo } from '../../seeds/demo.ts';
-import { createApp } from '../app.ts';
+import { createApp, createOutbox, settingsOf } from '../app.ts';
 import { type Config, ConfigError, loadConfig } from '../config/config.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import type { DataStore } from '../data/data-store.ts';
@@ -11,6 +11,7 @@ import { diagnose } from '../domain/doctor.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
 import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
+import { createLogger } from '../observability/logger.ts';
 import { listen } from '../server.ts';
 import { commandHelp, overview } from './help.ts';
 import { progressBar } from './progress.ts';
@@ -130,11 +131,16 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'purge':
       return withStore(config, async (store) => {
-        const deps = { store, clock: systemClock, deletions: ignoreDeletions };
+        const settings = settingsOf(config);
+        // Copies elsewhere get a first attempt here; what fails is retried by the server.
+        const outbox = createOutbox(store, systemClock, settings, createLogger(config.logLevel), () => {});
+        const deps = { store, clock: systemClock, deletions: ignoreDeletions, settings, outbox };
         const total = await countPurgeable(deps);
         const bar = progressBar('purging');
         const purged = await purgeExpiredThreads(deps, (n) => bar.update(n, Math.max(total, n)));
         bar.finish(purged, Math.max(total, purged));
+        await outbox.idle();
+        await outbox.close();
         console.log(`Purged ${purged} expired soft-deleted thread(s).`);
       });
   }

@@ -20,6 +20,12 @@ export interface Config {
   /** How long a claimed key may go unanswered before a retry takes it over (its request died). */
   idempotencyLeaseMs: number;
   llmBaseUrl: string | undefined;
+  /** Hosts (`name` or `name:port`) erasure targets may point at; empty: none. */
+  erasureTargetHosts: string[];
+  /** The longest pause between two attempts of a delivery to an erasure target. */
+  erasureRetryMaxMs: number;
+  /** How long a delivery is retried before its copy is FAILED. */
+  erasureRetryMs: number;
   limits: Limits;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -82,6 +88,16 @@ const settings = z
     IDEMPOTENCY_TTL_HOURS: numberSetting(24, 'a positive number of hours', (n) => n > 0),
     IDEMPOTENCY_LEASE_SECONDS: numberSetting(300, 'a positive number of seconds', (n) => n > 0),
     PURGE_INTERVAL_MS: numberSetting(60_000, 'a number of milliseconds ≥ 1000', (n) => n >= 1000),
+    ERASURE_TARGET_HOSTS: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
+        .refine((hosts) => hosts.every((h) => /^([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?$/.test(h)), 'a comma-separated list of host names or host:port')
+        .default(''),
+    ),
+    ERASURE_RETRY_MAX_MS: numberSetting(60_000, 'a number of milliseconds ≥ 1000', (n) => n >= 1000),
+    ERASURE_RETRY_HOURS: numberSetting(72, 'a positive number of hours', (n) => n > 0),
     LLM_BASE_URL: z.preprocess(unsetIfEmpty, z.undefined({ invalid_type_error: 'unset (only the built-in generator is supported yet)' })),
     LOG_LEVEL: z.preprocess(
       unsetIfEmpty,
@@ -128,6 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: string | 
     idempotencyLeaseMs: s.IDEMPOTENCY_LEASE_SECONDS * 1000,
     purgeIntervalMs: s.PURGE_INTERVAL_MS,
     llmBaseUrl: undefined,
+    erasureTargetHosts: s.ERASURE_TARGET_HOSTS,
+    erasureRetryMaxMs: s.ERASURE_RETRY_MAX_MS,
+    erasureRetryMs: s.ERASURE_RETRY_HOURS * 3_600_000,
     logLevel: s.LOG_LEVEL,
     limits: {
       maxDepth: s.GRAPHQL_MAX_DEPTH,

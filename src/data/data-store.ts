@@ -42,6 +42,8 @@ export type ChatToDeleteAtOnce = {
   /** More messages than this go through the erasure queue instead. */
   maxMessages: number;
   audit: NewAudit;
+  /** The id of the receipt written with it. */
+  receiptId: string;
 };
 
 /** What a one-statement delete erased: the chat's threads and messages, and its audit entry. */

@@ -25,7 +25,7 @@ export const STREAM_EVENT_TYPES = ['STARTED', 'TOKEN', 'COMPLETED', 'CANCELLED',
 export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
 
 /** What an id can name: a NotFoundError says which, an audit entry's target is any but a deletion job. */
-export const RESOURCE_TYPES = ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'DELETION_JOB'] as const;
+export const RESOURCE_TYPES = ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'ERASURE_TARGET', 'RECEIPT', 'DELETION_JOB'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export interface TenantTable {
@@ -41,7 +41,7 @@ export interface ApiKeyTable {
   key_hash: string;
   created_at: string;
   revoked_at: string | null;
-  /** Comma-separated permissions: read, write, delete. */
+  /** Comma-separated permissions: read, write, delete, admin. */
   scopes: string;
 }
 
@@ -164,6 +164,61 @@ export interface ErasureJobTable {
   pending_audit: string | null;
 }
 
+/** Where copies of a flow's messages live: a Redis memory store, or a webhook receiver. */
+export const ERASURE_TARGET_KINDS = ['REDIS', 'WEBHOOK'] as const;
+export type ErasureTargetKind = (typeof ERASURE_TARGET_KINDS)[number];
+
+/** A delivery's state, and a receipt's: PENDING until confirmed, then COMPLETE, or FAILED at its deadline. */
+export const ERASURE_STATUSES = ['PENDING', 'COMPLETE', 'FAILED'] as const;
+export type ErasureStatus = (typeof ERASURE_STATUSES)[number];
+
+export interface ErasureTargetTable {
+  id: string;
+  tenant_id: string;
+  flow_id: string;
+  kind: ErasureTargetKind;
+  name: string;
+  /** With its credentials (a Redis password); shown only without them. */
+  url: string;
+  key_pattern: string | null;
+  /** A webhook's signing secret; never shown. */
+  secret: string | null;
+  created_at: string;
+  removed_at: string | null;
+}
+
+export interface ErasureReceiptTable {
+  id: string;
+  tenant_id: string;
+  action: string;
+  target_type: ResourceType | null;
+  target_id: string | null;
+  audit_entry_id: string;
+  /** JSON: rows erased by kind (chats, threads, messages, streams, streamEvents). */
+  counts: string;
+  requested_at: string;
+  /** When this service's rows were gone; null while an erasure job still works on them. */
+  rows_erased_at: string | null;
+  erasure_job_id: string | null;
+}
+
+export interface ErasureDeliveryTable {
+  id: string;
+  tenant_id: string;
+  receipt_id: string;
+  target_id: string;
+  /** JSON of the erasure event (what was erased), fixed when the delete committed. */
+  event: string;
+  status: ErasureStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  next_attempt_at: string;
+  deadline_at: string;
+  leased_until: string | null;
+  completed_at: string | null;
+}
+
 export interface Database {
   tenants: TenantTable;
   api_keys: ApiKeyTable;
@@ -176,6 +231,9 @@ export interface Database {
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeyTable;
   erasure_jobs: ErasureJobTable;
+  erasure_targets: ErasureTargetTable;
+  erasure_receipts: ErasureReceiptTable;
+  erasure_deliveries: ErasureDeliveryTable;
 }
 
 export type FlowRow = Selectable<FlowTable>;
@@ -188,4 +246,7 @@ export type StreamEventRow = Selectable<StreamEventTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeyTable>;
 export type ErasureJobRow = Selectable<ErasureJobTable>;
+export type ErasureTargetRow = Selectable<ErasureTargetTable>;
+export type ErasureReceiptRow = Selectable<ErasureReceiptTable>;
+export type ErasureDeliveryRow = Selectable<ErasureDeliveryTable>;
 export type NewAudit = Omit<Insertable<AuditLogTable>, 'seq'>;

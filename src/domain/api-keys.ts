@@ -11,9 +11,15 @@ import {
 import { ForbiddenError, UnauthenticatedError, ValidationError } from './errors.ts';
 import { newId } from './ids.ts';
 
-/** What a key may do: read (queries, subscriptions), write (creates, streams), delete (deletes, restores). */
-export const ALL_PERMISSIONS = ['read', 'write', 'delete'] as const;
+/**
+ * What a key may do: read (queries, subscriptions, receipts), write (creates, streams),
+ * delete (deletes, restores), admin (erasure targets: where the server sends data).
+ */
+export const ALL_PERMISSIONS = ['read', 'write', 'delete', 'admin'] as const;
 export type Permission = (typeof ALL_PERMISSIONS)[number];
+
+/** A new key's permissions unless others are asked for: admin only when asked for. */
+export const DEFAULT_PERMISSIONS: readonly Permission[] = ['read', 'write', 'delete'];
 
 export function parsePermissions(text: string): Permission[] {
   const given = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -58,7 +64,7 @@ export async function createApiKey(db: Db, input: NewKey, now: string): Promise<
 }
 
 async function createKeyIn(trx: Db, input: NewKey, now: string): Promise<CreatedKey> {
-  const permissions = [...(input.permissions ?? ALL_PERMISSIONS)];
+  const permissions = [...(input.permissions ?? DEFAULT_PERMISSIONS)];
   let tenant = await findTenantByName(trx, input.tenant);
   if (!tenant) {
     tenant = { id: newId(), name: input.tenant, created_at: now };

@@ -32,6 +32,8 @@ export function auditEntryOf(row: AuditRow): AuditEntry {
 }
 
 export interface AuditFacts {
+  /** Set in advance when something refers to the entry before it is written (a queued erasure's receipt). */
+  id?: string;
   action: string;
   targetType: AuditRow['target_type'];
   targetId: string;
@@ -52,7 +54,7 @@ export async function recordAudit(
 /** The row of an audit entry, for a statement that writes it along with its change. */
 export function auditRow(scope: Pick<Scope, 'tenantId' | 'actor' | 'requestId'>, facts: AuditFacts, at: string): NewAudit {
   return {
-    id: newId(),
+    id: facts.id ?? newId(),
     tenant_id: scope.tenantId,
     action: facts.action,
     target_type: facts.targetType,

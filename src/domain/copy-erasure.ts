@@ -1,8 +1,7 @@
 // What erasing a copy outside this service takes: the event a permanent delete leaves in
 // the outbox, the target it goes to, and the erasers (src/copies) that carry it there.
 
-export const TARGET_KINDS = ['REDIS', 'WEBHOOK'] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
+import type { ErasureTargetKind } from '../data/tables.ts';
 
 /** One erased row's identifiers, which a key pattern is filled from; null names no key. */
 export interface ErasedRow {
@@ -33,7 +32,7 @@ export const MESSAGE_IDS_LIMIT = 10_000;
 
 /** Where a copy lives, with the credentials needed to erase it (never shown). */
 export interface CopyTarget {
-  kind: TargetKind;
+  kind: ErasureTargetKind;
   url: string;
   keyPattern: string | null;
   secret: string | null;

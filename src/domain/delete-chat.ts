@@ -2,6 +2,7 @@ import { deleteChatRow, findChats, markChatDeleted } from '../data/chats.reposit
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { countChatMessagesStep, countMessagesOfChatUpTo } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
+import { countStreamsOf } from '../data/erased-rows.repository.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
 import { lockAndCountThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
 import { type AuditEntry, type AuditFacts, auditEntryOf, auditRow, recordAudit } from './audit.ts';
@@ -9,6 +10,7 @@ import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
 import { type Aftermath, afterDelete, deleteInTransaction } from './delete-pipeline.ts';
+import { receiptFor } from './erasure-receipts.ts';
 import { ERASE_INLINE_LIMIT, queueChatErasure, recordCountedChat } from './erasure-jobs.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
@@ -26,6 +28,8 @@ export interface DeleteChatResult {
   /** The background erasure of a large chat (deletionJob), or null when it was erased at once. */
   erasureJobId: string | null;
   auditEntry: AuditEntry;
+  /** The proof of this erasure, here and in the copies elsewhere. */
+  receiptId: string;
 }
 
 /**
@@ -70,11 +74,12 @@ export async function deleteChat(
           );
         }
       },
+      copies: (chat) => ({ flowId: chat.flow_id, erased: { kind: 'chat', chatId: id } }),
       act: (trx) => hide(trx, scope, { id, force: input.force ?? false, connections }, now, jobId),
     });
     queued = hidden.queued;
     const result = hidden.queued ? await countHidden(deps, scope, hidden, jobId) : hidden.result;
-    await afterDelete(deps, aftermath(result, after.ended ?? [], after.erasure));
+    await afterDelete(deps, { ...aftermath(result, after.ended ?? [], after.erasure), copiesQueued: after.copiesQueued });
     return result;
   } finally {
     deps.erasureJobs.release(jobId);
@@ -97,7 +102,9 @@ async function deleteAtOnce(
   const { deleteChatAtOnce } = deps.store;
   if (!deleteChatAtOnce || (await deps.live.activeConnections(input.id)) > 0) return undefined;
   const details = { force: input.force ?? false, cancelledStreamCount: 0, closedConnections: 0, erasure: 'done' };
+  const receiptId = newId();
   const erased = await deleteChatAtOnce({
+    receiptId,
     tenantId: scope.tenantId,
     chatId: input.id,
     expectedVersion: input.expectedVersion ?? null,
@@ -114,13 +121,14 @@ async function deleteAtOnce(
     closedConnections: 0,
     erasureJobId: null,
     auditEntry: auditEntryOf(erased.audit),
+    receiptId,
   };
 }
 
 /** A small chat, erased; or a large one, hidden and queued, whose messages are still to be counted. */
 type Hidden =
   | { queued: false; result: DeleteChatResult }
-  | { queued: true; result: Omit<DeleteChatResult, 'auditEntry'>; facts: AuditFacts };
+  | { queued: true; result: Omit<DeleteChatResult, 'auditEntry'>; facts: AuditFacts & { id: string } };
 
 /**
  * Inside the delete's transaction, the chat found, locked and free to go: erases a small
@@ -149,7 +157,9 @@ async function hide(
   const queued = counted > ERASE_INLINE_LIMIT;
   const deletedMessageCount = queued ? 0 : counted;
   const cancelledStreamCount = ended.filter((e) => e.cancelled).length;
-  const facts: AuditFacts = {
+  const streams = await countStreamsOf(trx, { chatId: id });
+  const facts: AuditFacts & { id: string } = {
+    id: newId(),
     action: 'chat.delete',
     targetType: 'CHAT',
     targetId: id,
@@ -172,16 +182,18 @@ async function hide(
     closedConnections: connections,
     erasureJobId: queued ? jobId : null,
   };
+  const receipt = receiptFor(facts, { chats: 1, threads: deletedThreadCount, messages: deletedMessageCount, ...streams }, queued ? jobId : undefined);
   if (queued) {
     // Recorded once counted: by this request, or by the queue should the request die first.
     await markChatDeleted(trx, id, now);
     await markThreadsOfChatErasing(trx, id, now, scope.actor);
     await queueChatErasure(trx, { id: jobId, scope, chatId: id, facts, at: now });
-    return { result: { queued, facts, result: counts }, after: aftermath(counts, ended, 'queued') };
+    const result = { ...counts, receiptId: receipt.id };
+    return { result: { queued, facts, result }, after: { ...aftermath(result, ended, 'queued'), receipt } };
   }
   await deleteChatRow(trx, id);
-  const result = { ...counts, auditEntry: await recordAudit(trx, scope, facts, now) };
-  return { result: { queued, result }, after: aftermath(result, ended, 'now') };
+  const result = { ...counts, receiptId: receipt.id, auditEntry: await recordAudit(trx, scope, facts, now) };
+  return { result: { queued, result }, after: { ...aftermath(result, ended, 'now'), receipt } };
 }
 
 /** Counts the hidden chat's messages, then records its audit entry and its job's total. */

@@ -10,7 +10,9 @@ import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
 import { afterDelete, deleteInTransaction } from './delete-pipeline.ts';
 import { ERASE_INLINE_LIMIT, queueSelectionErasure } from './erasure-jobs.ts';
+import { type ReceiptRequest, receiptFor } from './erasure-receipts.ts';
 import { ConflictError, NotFoundError, ShuttingDownError } from './errors.ts';
+import { newId } from './ids.ts';
 import { type MessageFilterInput, toSelection } from './message-filter.ts';
 import { Checker } from './validation.ts';
 
@@ -19,10 +21,11 @@ export interface DeleteMessagesResult {
   hardDelete: boolean;
   erasedEventCount: number;
   auditEntry: AuditEntry;
+  receiptId: string;
 }
 
 /** Erased in the delete's own transaction, or queued (as `jobId`) for the queue to erase after. */
-type Started = { erasedEventCount: number } & ({ jobId: string } | ({ jobId: undefined } & Outcome));
+type Started = { erasedEventCount: number; receipt: ReceiptRequest } & ({ jobId: string } | ({ jobId: undefined } & Outcome));
 
 /** What the delete erased, and the audit entry that counts it. */
 interface Outcome {
@@ -53,10 +56,12 @@ export async function deleteMessages(
       return flow;
     },
     check: (trx) => noStreamWriting(trx, selection),
+    // seed 003: hardDelete also clears the messages from third-party memory integrations.
+    copies: () => (hardDelete ? { flowId, erased: { kind: 'selection', selection } } : undefined),
     act: async (trx) => {
       const started = await start(trx, scope, selection, hardDelete, now);
       const erasure = started.jobId !== undefined ? 'queued' : started.affected > 0 ? 'now' : 'none';
-      return { result: started, after: { at: now, erasure } as const };
+      return { result: started, after: { at: now, erasure, receipt: started.receipt } as const };
     },
   });
   const { affected, chatIds, auditEntry } = started.jobId === undefined ? started : await erasedByQueue(deps, started.jobId);
@@ -65,7 +70,7 @@ export async function deleteMessages(
     deleted: { message: affected, stream_event: started.erasedEventCount },
     chatEvents: chatIds.map((chatId) => ({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now })),
   });
-  return { affected, hardDelete, erasedEventCount: started.erasedEventCount, auditEntry };
+  return { affected, hardDelete, erasedEventCount: started.erasedEventCount, auditEntry, receiptId: started.receipt.id };
 }
 
 /** A stream still writing to a matched message's thread would add to what is being erased. */
@@ -84,21 +89,26 @@ async function start(trx: Db, scope: Scope, selection: MessageSelection, hardDel
   const flowId = selection.flowId;
   const erasedEventCount = hardDelete ? await deleteTokenEventsOfSelection(trx, selection) : 0;
   const { flowId: _flow, ...filterGiven } = selection;
-  const facts = (affected: number): AuditFacts => ({
+  const facts = (affected: number): AuditFacts & { id: string } => ({
+    id: newId(),
     action: 'messages.delete',
     targetType: 'FLOW',
     targetId: flowId,
     details: { affected, hardDelete, erasedEventCount, filter: filterGiven },
   });
   if (await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT)) {
-    return { erasedEventCount, jobId: await queueSelectionErasure(trx, { scope, selection, facts: facts(0), countedAs: 'affected', at: now }) };
+    const pending = facts(0);
+    const jobId = await queueSelectionErasure(trx, { scope, selection, facts: pending, countedAs: 'affected', at: now });
+    return { erasedEventCount, jobId, receipt: receiptFor(pending, { messages: 0, streamEvents: erasedEventCount }, jobId) };
   }
   const touched = await threadsOfSelection(trx, selection);
   const chatIds = [...new Set(touched.map((t) => t.chat_id))];
   const affected = await deleteSelection(trx, selection);
   await bumpThreadVersions(trx, [...new Set(touched.map((t) => t.thread_id))], now);
   await bumpChatVersions(trx, chatIds, now);
-  return { erasedEventCount, jobId: undefined, affected, chatIds, auditEntry: await recordAudit(trx, scope, facts(affected), now) };
+  const auditEntry = await recordAudit(trx, scope, facts(affected), now);
+  const receipt = receiptFor(auditEntry, { messages: affected, streamEvents: erasedEventCount });
+  return { erasedEventCount, jobId: undefined, affected, chatIds, auditEntry, receipt };
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { Db } from '../data/db.ts';
+import type { ErasedScope } from '../data/erased-rows.repository.ts';
 import type { ChatEvent } from '../live/events.ts';
 import type { DeletedKind } from './deletion-observer.ts';
 import type { Deps } from './deps.ts';
+import { type ReceiptRequest, copiesToErase, writeReceipt } from './erasure-receipts.ts';
 import { versionMismatch } from './errors.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
 import { redactStoredAnswers } from './redact-stored-answers.ts';
@@ -12,11 +14,13 @@ import type { Scope } from './scope.ts';
 // 1. In one transaction: find and lock the target (NotFoundError when it is not there, or
 //    is another tenant's); check the expected version, then the delete's own conflicts
 //    (live connections, running streams); act: change the rows and record the audit
-//    entry; and, when content goes for good (now, or through the erasure queue), redact
-//    every copy this service keeps of it (the tenant's stored Idempotency-Key answers).
+//    entry; when content goes for good (now, or through the erasure queue), redact every
+//    copy this service keeps of it (the tenant's stored Idempotency-Key answers); and, for
+//    a permanent delete, write its receipt and, when it reaches copies elsewhere, one
+//    outbox entry per erasure target of the flow (what it erases is read before it acts).
 // 2. After the commit, one step: end the streams it cancelled, count the rows for the
-//    metrics, tell the chats' subscribers, and make what was erased now unreadable in the
-//    database files.
+//    metrics, tell the chats' subscribers, make what was erased now unreadable in the
+//    database files, and wake the outbox's worker.
 //
 // A rule that applies to every delete (a dry run, a legal hold, an outbox of copies to
 // erase elsewhere) belongs here, once.
@@ -33,6 +37,10 @@ export interface Aftermath {
    * erased by the queue after), or 'none' (a soft delete, or nothing matched).
    */
   erasure: 'now' | 'queued' | 'none';
+  /** A permanent delete's receipt, written in its transaction. */
+  receipt?: ReceiptRequest;
+  /** Set by the pipeline: outbox entries were written for copies elsewhere. */
+  copiesQueued?: boolean;
 }
 
 /** One delete's own steps; `runDelete` puts them in order. */
@@ -43,6 +51,8 @@ export interface DeleteSteps<T, R> {
   version?: { expected: number | null | undefined; resource: string; of(target: T): number };
   /** The delete's own conflicts: throws ConflictError. */
   check?(trx: Db, target: T): Promise<void>;
+  /** What a delete that reaches copies elsewhere erases, in which flow; undefined when it reaches none. */
+  copies?(target: T): { flowId: string; erased: ErasedScope } | undefined;
   /** Changes the rows and records the audit entry; the answer and what is left to do. */
   act(trx: Db, target: T): Promise<{ result: R; after: Aftermath }>;
 }
@@ -56,9 +66,12 @@ export async function deleteInTransaction<T, R>(deps: Deps, scope: Scope, steps:
       throw versionMismatch(version.resource, version.expected, version.of(target));
     }
     await steps.check?.(trx, target);
+    const reach = steps.copies?.(target);
+    const copies = reach && (await copiesToErase(trx, scope.tenantId, reach.flowId, reach.erased));
     const done = await steps.act(trx, target);
     if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
-    return done;
+    if (done.after.receipt) await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings);
+    return { ...done, after: { ...done.after, copiesQueued: copies !== undefined } };
   });
 }
 
@@ -67,6 +80,7 @@ export async function afterDelete(deps: Deps, after: Aftermath): Promise<void> {
   endStreams(deps, after.ended ?? [], after.at);
   for (const [kind, rows] of Object.entries(after.deleted ?? {}) as [DeletedKind, number][]) deps.deletions.deleted(kind, rows);
   for (const event of after.chatEvents ?? []) deps.live.publishChatEvent(event);
+  if (after.copiesQueued) deps.outbox.kick();
   if (after.erasure === 'now') await deps.store.flushErasure();
 }
 

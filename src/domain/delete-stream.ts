@@ -7,6 +7,7 @@ import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
 import { runDelete } from './delete-pipeline.ts';
+import { receiptFor } from './erasure-receipts.ts';
 import { NotFoundError } from './errors.ts';
 import { cancelInTransaction } from './stream-events.ts';
 import { Checker } from './validation.ts';
@@ -18,6 +19,7 @@ export interface DeleteStreamResult {
   deletedEventCount: number;
   deletedAt: string;
   auditEntry: AuditEntry;
+  receiptId: string;
 }
 
 export async function deleteStream(
@@ -54,14 +56,24 @@ export async function deleteStream(
         },
         now,
       );
+      const receipt = receiptFor(auditEntry, { streams: 1, streamEvents: deletedEventCount });
       return {
-        result: { streamId: id, previousStatus: stream.status, cancelled: cancelled !== undefined, deletedEventCount, deletedAt: now, auditEntry },
+        result: {
+          streamId: id,
+          previousStatus: stream.status,
+          cancelled: cancelled !== undefined,
+          deletedEventCount,
+          deletedAt: now,
+          auditEntry,
+          receiptId: receipt.id,
+        },
         after: {
           at: now,
           ended: [{ stream, cancelled, removedAfterSeq: lastSeq }],
           deleted: { stream: 1, stream_event: deletedEventCount },
           chatEvents: [{ type: 'STREAM_DELETED', chatId: stream.chat_id, threadId: stream.thread_id, messageId: null, streamId: id, at: now }],
           erasure: 'now',
+          receipt,
         },
       };
     },

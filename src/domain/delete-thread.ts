@@ -3,6 +3,7 @@ import { bumpChatVersions } from '../data/chats.repository.ts';
 import { countMessagesByThread } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
 import type { ChatEvent } from '../live/events.ts';
+import { countStreamsOf } from '../data/erased-rows.repository.ts';
 import { activeStreamsOfThreads, lastEventSeq } from '../data/streams.repository.ts';
 import { deleteThreadRow, findThreads, markThreadDeleted } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
@@ -10,6 +11,7 @@ import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
 import { runDelete } from './delete-pipeline.ts';
+import { receiptFor } from './erasure-receipts.ts';
 import { NotFoundError } from './errors.ts';
 import type { EndedStream } from './publish-after-delete.ts';
 import { cancelInTransaction } from './stream-events.ts';
@@ -32,6 +34,8 @@ export interface DeleteThreadResult {
   requestId: string;
   operationDurationMs: number;
   auditEntry: AuditEntry;
+  /** A permanent delete's proof of erasure; null for a soft delete, which can be undone. */
+  receiptId: string | null;
 }
 
 /**
@@ -56,8 +60,10 @@ export async function deleteThread(
       return thread;
     },
     version: { expected: input.expectedVersion, resource: 'Thread', of: (thread) => thread.version },
+    copies: (thread) => (permanent ? { flowId: thread.flow_id, erased: { kind: 'thread', threadId: id, chatId: thread.chat_id } } : undefined),
     act: async (trx, thread) => {
       const deletedMessageCount = (await countMessagesByThread(trx, [id])).get(id) ?? 0;
+      const streams = permanent ? await countStreamsOf(trx, { threadId: id }) : undefined;
       const ended = await cancelThreadStreams(trx, id, permanent, now);
       const restoreUntil = permanent ? null : new Date(Date.parse(now) + deps.settings.restoreWindowMs).toISOString();
       if (permanent) await deleteThreadRow(trx, id);
@@ -78,8 +84,10 @@ export async function deleteThread(
       // A thread already soft-deleted vanished from its chat then; its subscribers heard of it.
       const chatEvents: ChatEvent[] =
         thread.deleted_at === null ? [{ type: 'THREAD_DELETED', chatId: thread.chat_id, threadId: id, messageId: null, streamId: null, at: now }] : [];
+      const receipt = streams && receiptFor(auditEntry, { threads: 1, messages: deletedMessageCount, ...streams });
       return {
         result: {
+          receiptId: receipt?.id ?? null,
           thread: threadOf(thread),
           threadTitle: permanent ? null : thread.title,
           deletedMessageCount,
@@ -99,6 +107,7 @@ export async function deleteThread(
           chatEvents,
           // A soft delete can be undone: its rows, and the stored answers that showed them, stay.
           erasure: permanent ? 'now' : 'none',
+          receipt,
         },
       };
     },

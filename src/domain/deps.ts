@@ -3,6 +3,7 @@ import type { LiveState } from '../live/live-state.ts';
 import type { Clock } from './clock.ts';
 import type { DeletionObserver } from './deletion-observer.ts';
 import type { ErasureJobs } from './erasure-jobs.ts';
+import type { ErasureOutbox } from './erasure-outbox.ts';
 import type { Settings } from './settings.ts';
 
 /** What every domain operation runs against; built once per process. */
@@ -13,5 +14,7 @@ export interface Deps {
   settings: Settings;
   /** The queue of large erasures, which finishes them in the background. */
   erasureJobs: ErasureJobs;
+  /** Delivers the erasure events of permanent deletes to the copies elsewhere, after commit. */
+  outbox: ErasureOutbox;
   deletions: DeletionObserver;
 }

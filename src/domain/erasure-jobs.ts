@@ -16,6 +16,7 @@ import type { MessageSelection } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
 import type { DataStore } from '../data/data-store.ts';
 import type { ErasureJobRow } from '../data/tables.ts';
+import { updateQueuedReceipt } from '../data/receipts.repository.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
 import { type AuditEntry, type AuditFacts, recordAudit } from './audit.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
@@ -131,6 +132,7 @@ export async function recordCountedChat(
 ): Promise<AuditEntry> {
   return db.transaction().execute(async (trx) => {
     await setErasureTotal(trx, job.id, job.messages);
+    await updateQueuedReceipt(trx, job.id, job.messages, null);
     return recordAudit(trx, job.scope, job.facts, job.at);
   });
 }
@@ -291,7 +293,9 @@ export class ErasureJobs {
     return this.store.db.transaction().execute(async (trx) => {
       await last?.(trx);
       const auditEntry = await this.recordPendingAudit(trx, jobId, messages);
-      await finishErasureJob(trx, jobId, isoNow(this.clock));
+      const now = isoNow(this.clock);
+      await finishErasureJob(trx, jobId, now);
+      await updateQueuedReceipt(trx, jobId, messages, now);
       return { messages, auditEntry };
     });
   }

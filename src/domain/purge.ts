@@ -1,8 +1,10 @@
 import { countMessagesByThread } from '../data/messages.repository.ts';
 import { countExpiredThreads, deleteThreadRow, findExpiredThreads, findThreads } from '../data/threads.repository.ts';
+import { countStreamsOf } from '../data/erased-rows.repository.ts';
 import { recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
+import { copiesToErase, receiptFor, writeReceipt } from './erasure-receipts.ts';
 import { newId } from './ids.ts';
 import { redactStoredAnswers } from './redact-stored-answers.ts';
 
@@ -19,11 +21,12 @@ export async function countPurgeable(deps: Pick<Deps, 'store' | 'clock'>): Promi
 }
 
 export async function purgeExpiredThreads(
-  deps: Pick<Deps, 'store' | 'clock' | 'deletions'>,
+  deps: Pick<Deps, 'store' | 'clock' | 'deletions' | 'settings' | 'outbox'>,
   onProgress?: (purged: number) => void,
 ): Promise<number> {
   const requestId = newId();
   let purged = 0;
+  let copiesQueued = false;
   for (;;) {
     const now = isoNow(deps.clock);
     const batch = await findExpiredThreads(deps.store.db, now, 100);
@@ -34,9 +37,12 @@ export async function purgeExpiredThreads(
         const [current] = await findThreads(trx, thread.tenant_id, [thread.id], true);
         if (!current?.restore_until || current.restore_until > now) return undefined;
         const deletedMessageCount = (await countMessagesByThread(trx, [thread.id])).get(thread.id) ?? 0;
+        const erased = { kind: 'thread', threadId: thread.id, chatId: current.chat_id } as const;
+        const copies = await copiesToErase(trx, thread.tenant_id, current.flow_id, erased);
+        const streams = await countStreamsOf(trx, { threadId: thread.id });
         await deleteThreadRow(trx, thread.id);
         await redactStoredAnswers(trx, { tenantId: thread.tenant_id, requestId }, now);
-        await recordAudit(
+        const entry = await recordAudit(
           trx,
           { tenantId: thread.tenant_id, actor: PURGE_ACTOR, requestId },
           {
@@ -47,6 +53,9 @@ export async function purgeExpiredThreads(
           },
           now,
         );
+        const receipt = receiptFor(entry, { threads: 1, messages: deletedMessageCount, ...streams });
+        await writeReceipt(trx, { tenantId: thread.tenant_id }, receipt, copies, now, deps.settings);
+        copiesQueued ||= copies !== undefined;
         return deletedMessageCount;
       });
       if (erased === undefined) continue;
@@ -56,6 +65,7 @@ export async function purgeExpiredThreads(
       onProgress?.(purged);
     }
   }
+  if (copiesQueued) deps.outbox.kick();
   if (purged > 0) await deps.store.flushErasure();
   return purged;
 }

@@ -8,4 +8,10 @@ export interface Settings {
   idempotencyTtlMs: number;
   /** How long a claimed key may go unanswered before a retry takes it over. */
   idempotencyLeaseMs: number;
+  /** Hosts erasure targets may point at (ERASURE_TARGET_HOSTS): `name` or `name:port`. */
+  erasureTargetHosts: readonly string[];
+  /** The longest pause between two attempts of a delivery. */
+  erasureRetryMaxMs: number;
+  /** How long a delivery is retried before its copy is FAILED. */
+  erasureRetryMs: number;
 }

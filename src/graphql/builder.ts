@@ -49,3 +49,6 @@ export const builder = new SchemaBuilder<{
 // Reads need "read"; each mutation names its own permission ("write" or "delete").
 builder.queryType({ authScopes: { read: true } });
 builder.mutationType({});
+
+/** The builder's types, for helpers that add the same field to several object types. */
+export type SchemaTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

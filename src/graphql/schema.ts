@@ -9,6 +9,8 @@ import './types/chat.ts';
 import './types/flow.ts';
 import './types/stream.ts';
 import './types/audit.ts';
+import './types/erasure-receipt.ts';
+import './types/erasure-target.ts';
 import './types/delete-chat.ts';
 import './types/delete-thread.ts';
 import './types/delete-stream.ts';

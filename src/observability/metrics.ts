@@ -4,13 +4,21 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataStore } from '../data/data-store.ts';
 import { erasureBacklog } from '../domain/doctor.ts';
 import type { DeletedKind, DeletionObserver } from '../domain/deletion-observer.ts';
+import type { DeliveryOutcome } from '../domain/erasure-outbox.ts';
+import { outboxBacklog } from '../data/outbox.repository.ts';
 
 /**
  * Prometheus metrics at /metrics: yoga's (requests and their durations, execution, errors, HTTP durations),
- * the process's, rows deleted by kind, and the erasure queue's length and lag. Each app
+ * the process's, rows deleted by kind, the erasure queue's length and lag, and the outbox of
+ * copies to erase elsewhere (pending, oldest, attempts by outcome). Each app
  * has its own registry, so several apps in one process (tests) do not collide.
  */
-export function createMetrics(store: DataStore): { plugin: Plugin; deletions: DeletionObserver; registry: Registry } {
+export function createMetrics(store: DataStore): {
+  plugin: Plugin;
+  deletions: DeletionObserver;
+  delivered: (outcome: DeliveryOutcome) => void;
+  registry: Registry;
+} {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const deleted = new Counter({
@@ -36,8 +44,32 @@ export function createMetrics(store: DataStore): { plugin: Plugin; deletions: De
       this.set(oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
     },
   });
+  const deliveries = new Counter({
+    name: 'chat_gateway_erasure_deliveries_total',
+    help: 'Attempts to erase a copy at an erasure target, by outcome (delivered, retry: failed and retried later, failed: given up at its deadline)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'chat_gateway_erasure_outbox_pending',
+    help: 'Copies at erasure targets not yet confirmed erased nor given up',
+    registers: [registry],
+    async collect() {
+      this.set((await outboxBacklog(store.db)).pending);
+    },
+  });
+  new Gauge({
+    name: 'chat_gateway_erasure_outbox_oldest_seconds',
+    help: 'Age of the oldest copy still to erase (0 when none is pending)',
+    registers: [registry],
+    async collect() {
+      const { oldest } = await outboxBacklog(store.db);
+      this.set(oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
+    },
+  });
   return {
     registry,
+    delivered: (outcome: DeliveryOutcome) => deliveries.inc({ outcome }),
     deletions: { deleted: (kind: DeletedKind, rows: number) => rows > 0 && deleted.inc({ kind }, rows) },
     plugin: usePrometheus({
       registry,

@@ -71,7 +71,7 @@ describe('chat-gateway keys', () => {
   it('refuses unknown scopes with one clear line and exit 1', () => {
     const bad = cli('create-key', '--tenant', 'acme', '--scopes', 'read,admin');
     expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toBe('chat-gateway: scopes: must list some of read, write, delete');
+    expect(bad.stderr.trim()).toBe('chat-gateway: scopes: must list some of read, write, delete, admin');
   });
 
   it('doctor reports a healthy database and exits 0', () => {

@@ -1,6 +1,6 @@
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, type Limits, loadConfig } from '../../src/config/config.ts';
-import { createApiKey } from '../../src/domain/api-keys.ts';
+import { ALL_PERMISSIONS, createApiKey } from '../../src/domain/api-keys.ts';
 import { type Clock, systemClock } from '../../src/domain/clock.ts';
 import type { TokenSource } from '../../src/domain/token-sources.ts';
 import { pino } from 'pino';
@@ -85,8 +85,9 @@ export async function startTestApp(
     logger: options.logger ?? pino({ level: 'warn' }),
   });
   const now = clock.now().toISOString();
-  const a = await createApiKey(app.deps.store.db, { tenant: 'tenant-a', name: 'key-a' }, now);
-  const b = await createApiKey(app.deps.store.db, { tenant: 'tenant-b', name: 'key-b' }, now);
+  // Every permission, as the demo keys have; tests of a missing one create such a key.
+  const a = await createApiKey(app.deps.store.db, { tenant: 'tenant-a', name: 'key-a', permissions: ALL_PERMISSIONS }, now);
+  const b = await createApiKey(app.deps.store.db, { tenant: 'tenant-b', name: 'key-b', permissions: ALL_PERMISSIONS }, now);
   return {
     app,
     clock,

@@ -18,7 +18,9 @@ import { compiledOnce } from './compiled-once.ts';
  * nothing rather than return counts that miss it. The audit entry's details get the
  * counts as deletedThreadCount and deletedMessageCount.
  * When it deletes, it also redacts the tenant's stored Idempotency-Key answers, as
- * every permanent erasure does, at the audit entry's time.
+ * every permanent erasure does, at the audit entry's time, and writes its receipt. A chat
+ * whose flow has erasure targets is left to the general path, which reads what the
+ * copies must erase before the rows go.
  *
  * Undefined when it deleted nothing: the caller then takes the general path, which tells why.
  */
@@ -31,10 +33,17 @@ export async function deleteSmallChatAtOnce(db: Db, input: ChatToDeleteAtOnce): 
 
 /** Compiled once: every delete of a small chat runs it, and Kysely's building was its main cost here. */
 const deleteAtOnceStatement = compiledOnce(
-  (db, { tenantId, chatId, expectedVersion, maxMessages, audit }: ChatToDeleteAtOnce) =>
+  (db, { tenantId, chatId, expectedVersion, maxMessages, audit, receiptId }: ChatToDeleteAtOnce) =>
     db
       .with('c', (q) =>
         q.selectFrom('chats').select('version').where('tenant_id', '=', tenantId).where('id', '=', chatId).where('deleted_at', 'is', null),
+      )
+      .with('x', (q) =>
+        q
+          .selectFrom('streams')
+          .leftJoin('stream_events', 'stream_events.stream_id', 'streams.id')
+          .select((eb) => [eb.fn.count<number>('streams.id').distinct().as('streams'), eb.fn.count<number>('stream_events.stream_id').as('events')])
+          .where('streams.chat_id', '=', chatId),
       )
       .with('t', () => countThreadsOfChatQuery(db, chatId))
       .with('m', () => countMessagesOfChatUpToQuery(db, chatId, maxMessages))
@@ -53,6 +62,10 @@ const deleteAtOnceStatement = compiledOnce(
           .where('version', '=', (eb) => eb.selectFrom('c').select('version'))
           .where((eb) => eb(eb.selectFrom('m').select('n'), '<=', maxMessages))
           .where((eb) => eb(eb.selectFrom('s').select('n'), '=', 0))
+          // Copies elsewhere need their erasure read before the rows go: the general path.
+          .where(
+            sql<boolean>`not exists (select from erasure_targets g where g.tenant_id = ${tenantId} and g.flow_id = chats.flow_id and g.removed_at is null)`,
+          )
           .$if(expectedVersion !== null, (d) => d.where('version', '=', expectedVersion!))
           .returning('id'),
       )
@@ -79,6 +92,26 @@ const deleteAtOnceStatement = compiledOnce(
               ]),
           )
           .returningAll(),
+      )
+      .with('rc', (q) =>
+        q
+          .insertInto('erasure_receipts')
+          .columns(['id', 'tenant_id', 'action', 'target_type', 'target_id', 'audit_entry_id', 'counts', 'requested_at', 'rows_erased_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom(['d', 't', 'm', 'x'])
+              .select([
+                sql.val(receiptId).as('id'),
+                sql.val(audit.tenant_id).as('tenant_id'),
+                sql.val(audit.action).as('action'),
+                sql.val(audit.target_type).as('target_type'),
+                sql.val(audit.target_id).as('target_id'),
+                sql.val(audit.id).as('audit_entry_id'),
+                sql<string>`json_build_object('chats', 1, 'threads', t.n, 'messages', m.n, 'streams', x.streams, 'streamEvents', x.events)::text`.as('counts'),
+                sql.val(audit.at).as('requested_at'),
+                sql.val(audit.at).as('rows_erased_at'),
+              ]),
+          ),
       )
       .selectFrom(['a', 't', 'm'])
       .selectAll('a')

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { type KyselyPlugin, Kysely, SqliteDialect, type UnknownRow, sql } from 'kysely';
+import { type KyselyPlugin, Kysely, OperationNodeTransformer, type SelectQueryNode, SqliteDialect, type UnknownRow, sql } from 'kysely';
 import { uncachedActiveKeys } from '../active-keys.ts';
 import { type DataStore, type OpenOptions, logTo, once } from '../data-store.ts';
 import type { Database } from '../tables.ts';
@@ -29,12 +29,29 @@ function walBytes(path: string): number {
 
 /**
  * SQLite has no row locks and needs none: its one writer runs transactions one at a time.
- * Repositories ask for `FOR UPDATE` where PostgreSQL needs it; here it is left out.
+ * Repositories ask for `FOR UPDATE` (and `SKIP LOCKED`) where PostgreSQL needs them; here
+ * they are left out, also from the subqueries of an UPDATE or DELETE.
  */
+const ROW_LOCKS = new Set(['ForUpdate', 'SkipLocked']);
+const hasRowLock = (node: SelectQueryNode) => node.endModifiers?.some((m) => m.modifier !== undefined && ROW_LOCKS.has(m.modifier)) ?? false;
+const withoutRowLock = (node: SelectQueryNode): SelectQueryNode => ({
+  ...node,
+  endModifiers: node.endModifiers?.filter((m) => m.modifier === undefined || !ROW_LOCKS.has(m.modifier)),
+});
+
+class RowLocksRemover extends OperationNodeTransformer {
+  protected override transformSelectQuery(node: SelectQueryNode): SelectQueryNode {
+    const inner = super.transformSelectQuery(node);
+    return hasRowLock(inner) ? withoutRowLock(inner) : inner;
+  }
+}
+
 const withoutRowLocks: KyselyPlugin = {
   transformQuery({ node }) {
-    if (node.kind !== 'SelectQueryNode' || !node.endModifiers?.some((m) => m.modifier === 'ForUpdate')) return node;
-    return { ...node, endModifiers: node.endModifiers.filter((m) => m.modifier !== 'ForUpdate') };
+    // A plain SELECT (most statements) is checked at its top only, without a walk.
+    if (node.kind === 'SelectQueryNode') return hasRowLock(node) ? withoutRowLock(node) : node;
+    if (node.kind === 'UpdateQueryNode' || node.kind === 'DeleteQueryNode') return new RowLocksRemover().transformNode(node);
+    return node;
   },
   transformResult: async ({ result }) => result as { rows: UnknownRow[] },
 };

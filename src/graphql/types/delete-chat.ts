@@ -2,6 +2,7 @@ import { type DeleteChatResult, deleteChat } from '../../domain/delete-chat.ts';
 import { builder } from '../builder.ts';
 import { getErasureJob } from '../../domain/erasure-job-progress.ts';
 import { AuditEntryRef } from './audit.ts';
+import { receiptField } from './erasure-receipt.ts';
 import { DeletionJobRef } from './deletion-job.ts';
 import { DELETE_ERRORS } from './errors.ts';
 
@@ -24,6 +25,7 @@ const DeleteChatSuccess = builder.objectRef<DeleteChatResult>('DeleteChatSuccess
       resolve: (r, _args, ctx) => (r.erasureJobId ? getErasureJob(ctx.deps, ctx.scope, r.erasureJobId) : null),
     }),
     auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+    receipt: receiptField(t),
   }),
 });
 

@@ -1,6 +1,7 @@
 import { type DeleteMessagesResult, deleteMessages } from '../../domain/delete-messages.ts';
 import { builder } from '../builder.ts';
 import { AuditEntryRef } from './audit.ts';
+import { receiptField } from './erasure-receipt.ts';
 import { DELETE_ERRORS } from './errors.ts';
 import { MessageFilterInput } from './message-filter.ts';
 
@@ -12,6 +13,7 @@ const DeleteMessagesSuccess = builder.objectRef<DeleteMessagesResult>('DeleteMes
       description: 'cached stream events that carried the deleted text and were erased (hardDelete)',
     }),
     auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+    receipt: receiptField(t),
   }),
 });
 

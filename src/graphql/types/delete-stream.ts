@@ -1,6 +1,7 @@
 import { type DeleteStreamResult, deleteStream } from '../../domain/delete-stream.ts';
 import { builder } from '../builder.ts';
 import { AuditEntryRef } from './audit.ts';
+import { receiptField } from './erasure-receipt.ts';
 import { StreamStatusEnum } from './enums.ts';
 import { DELETE_ERRORS } from './errors.ts';
 
@@ -14,6 +15,7 @@ const DeleteStreamSuccess = builder.objectRef<DeleteStreamResult>('DeleteStreamS
     deletedEventCount: t.exposeInt('deletedEventCount'),
     deletedAt: t.field({ type: 'DateTime', resolve: (r) => r.deletedAt }),
     auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+    receipt: receiptField(t),
   }),
 });
 

@@ -1,6 +1,7 @@
 import { type DeleteThreadResult, deleteThread } from '../../domain/delete-thread.ts';
 import { builder } from '../builder.ts';
 import { AuditEntryRef } from './audit.ts';
+import { receiptField } from './erasure-receipt.ts';
 import { DELETE_ERRORS } from './errors.ts';
 
 // Field names echo the seed APIs' ThreadDeleteResponse and ThreadDeletionStatus.
@@ -31,6 +32,7 @@ const DeleteThreadSuccess = builder.objectRef<DeleteThreadResult>('DeleteThreadS
     requestId: t.exposeID('requestId'),
     operationDurationMs: t.exposeFloat('operationDurationMs'),
     auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+    receipt: receiptField(t),
   }),
 });
 
