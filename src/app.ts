@@ -81,7 +81,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     live,
     erasureJobs: new ErasureJobs(store, clock),
     outbox: createOutbox(store, clock, settings, logger, metrics.delivered),
-    deletions: metrics.deletions,
+    deletions: {
+      deleted: metrics.deleted,
+      receipted: (notice) => logger.info(notice, 'erasure receipt'),
+    },
     clock,
     settings,
   };

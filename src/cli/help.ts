@@ -31,6 +31,8 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'GRAPHQL_MAX_COST (500000), REQUEST_BODY_LIMIT_BYTES (2097152), GRAPHQL_INTROSPECTION (true),',
       'RATE_LIMIT_WRITES_PER_MINUTE (600; 0 turns it off), LOG_LEVEL (info)',
       'LLM_BASE_URL (must stay unset: only the built-in generator exists yet)',
+      'ERASURE_TARGET_HOSTS (empty: no erasure target allowed; a comma-separated list of host or host:port),',
+      '  ERASURE_RETRY_MAX_MS (60000; the longest pause between attempts), ERASURE_RETRY_HOURS (72; then a copy is FAILED)',
     ],
   },
   migrate: {

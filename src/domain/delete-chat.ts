@@ -48,7 +48,9 @@ export async function deleteChat(
   const now = isoNow(deps.clock);
   const erased = await deleteAtOnce(deps, scope, { ...input, id }, now);
   if (erased) {
-    await afterDelete(deps, aftermath(erased, [], 'now'));
+    // The statement wrote this receipt; here it is only told of.
+    const receipt = receiptFor(erased.auditEntry, {}, { id: erased.receiptId });
+    await afterDelete(deps, { ...aftermath(erased, [], 'now'), receipt, requestId: scope.requestId });
     return erased;
   }
   // Taken now and held, so the queue cannot start erasing what is still to be counted.
@@ -79,7 +81,7 @@ export async function deleteChat(
     });
     queued = hidden.queued;
     const result = hidden.queued ? await countHidden(deps, scope, hidden, jobId) : hidden.result;
-    await afterDelete(deps, { ...aftermath(result, after.ended ?? [], after.erasure), copiesQueued: after.copiesQueued });
+    await afterDelete(deps, { ...aftermath(result, after.ended ?? [], after.erasure), receipt: after.receipt, requestId: after.requestId, copies: after.copies });
     return result;
   } finally {
     deps.erasureJobs.release(jobId);
@@ -182,7 +184,7 @@ async function hide(
     closedConnections: connections,
     erasureJobId: queued ? jobId : null,
   };
-  const receipt = receiptFor(facts, { chats: 1, threads: deletedThreadCount, messages: deletedMessageCount, ...streams }, queued ? jobId : undefined);
+  const receipt = receiptFor(facts, { chats: 1, threads: deletedThreadCount, messages: deletedMessageCount, ...streams }, { erasureJobId: queued ? jobId : undefined });
   if (queued) {
     // Recorded once counted: by this request, or by the queue should the request die first.
     await markChatDeleted(trx, id, now);

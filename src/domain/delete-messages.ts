@@ -99,7 +99,7 @@ async function start(trx: Db, scope: Scope, selection: MessageSelection, hardDel
   if (await selectionExceeds(trx, selection, ERASE_INLINE_LIMIT)) {
     const pending = facts(0);
     const jobId = await queueSelectionErasure(trx, { scope, selection, facts: pending, countedAs: 'affected', at: now });
-    return { erasedEventCount, jobId, receipt: receiptFor(pending, { messages: 0, streamEvents: erasedEventCount }, jobId) };
+    return { erasedEventCount, jobId, receipt: receiptFor(pending, { messages: 0, streamEvents: erasedEventCount }, { erasureJobId: jobId }) };
   }
   const touched = await threadsOfSelection(trx, selection);
   const chatIds = [...new Set(touched.map((t) => t.chat_id))];

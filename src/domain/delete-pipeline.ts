@@ -39,8 +39,9 @@ export interface Aftermath {
   erasure: 'now' | 'queued' | 'none';
   /** A permanent delete's receipt, written in its transaction. */
   receipt?: ReceiptRequest;
-  /** Set by the pipeline: outbox entries were written for copies elsewhere. */
-  copiesQueued?: boolean;
+  /** Set by the pipeline: the request, and how many outbox entries it wrote for copies elsewhere. */
+  requestId?: string;
+  copies?: number;
 }
 
 /** One delete's own steps; `runDelete` puts them in order. */
@@ -71,7 +72,7 @@ export async function deleteInTransaction<T, R>(deps: Deps, scope: Scope, steps:
     const done = await steps.act(trx, target);
     if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
     if (done.after.receipt) await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings);
-    return { ...done, after: { ...done.after, copiesQueued: copies !== undefined } };
+    return { ...done, after: { ...done.after, requestId: scope.requestId, copies: copies?.targets.length ?? 0 } };
   });
 }
 
@@ -80,7 +81,11 @@ export async function afterDelete(deps: Deps, after: Aftermath): Promise<void> {
   endStreams(deps, after.ended ?? [], after.at);
   for (const [kind, rows] of Object.entries(after.deleted ?? {}) as [DeletedKind, number][]) deps.deletions.deleted(kind, rows);
   for (const event of after.chatEvents ?? []) deps.live.publishChatEvent(event);
-  if (after.copiesQueued) deps.outbox.kick();
+  if (after.receipt) {
+    const { id, action, targetType, targetId } = after.receipt;
+    deps.deletions.receipted({ receiptId: id, action, targetType, targetId, requestId: after.requestId ?? '', copies: after.copies ?? 0 });
+  }
+  if (after.copies) deps.outbox.kick();
   if (after.erasure === 'now') await deps.store.flushErasure();
 }
 

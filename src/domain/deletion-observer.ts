@@ -1,9 +1,21 @@
 /** The kinds of rows a delete removes, as metrics count them. */
 export type DeletedKind = 'chat' | 'thread' | 'thread_soft' | 'message' | 'stream' | 'stream_event';
 
-/** Told of every committed delete (metrics); the domain knows nothing of how it is counted. */
-export interface DeletionObserver {
-  deleted(kind: DeletedKind, rows: number): void;
+/** A committed permanent delete's receipt, as logged (counts and ids, never content). */
+export interface ReceiptNotice {
+  receiptId: string;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  requestId: string;
+  /** Outbox entries written for copies elsewhere. */
+  copies: number;
 }
 
-export const ignoreDeletions: DeletionObserver = { deleted: () => {} };
+/** Told of every committed delete (metrics, logs); the domain knows nothing of how it is counted. */
+export interface DeletionObserver {
+  deleted(kind: DeletedKind, rows: number): void;
+  receipted(notice: ReceiptNotice): void;
+}
+
+export const ignoreDeletions: DeletionObserver = { deleted: () => {}, receipted: () => {} };

@@ -36,10 +36,11 @@ export interface ReceiptRequest {
 export function receiptFor(
   entry: { id: string; action: string; targetType: ResourceType; targetId: string },
   counts: ErasureCounts,
-  erasureJobId?: string,
+  options: { id?: string; erasureJobId?: string } = {},
 ): ReceiptRequest {
+  const { id = newId(), erasureJobId } = options;
   return {
-    id: newId(),
+    id,
     action: entry.action,
     targetType: entry.targetType,
     targetId: entry.targetId,

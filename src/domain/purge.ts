@@ -55,12 +55,14 @@ export async function purgeExpiredThreads(
         );
         const receipt = receiptFor(entry, { threads: 1, messages: deletedMessageCount, ...streams });
         await writeReceipt(trx, { tenantId: thread.tenant_id }, receipt, copies, now, deps.settings);
-        copiesQueued ||= copies !== undefined;
-        return deletedMessageCount;
+        const notice = { receiptId: receipt.id, action: receipt.action, targetType: 'THREAD', targetId: thread.id, requestId, copies: copies?.targets.length ?? 0 };
+        return { deletedMessageCount, notice };
       });
       if (erased === undefined) continue;
+      copiesQueued ||= erased.notice.copies > 0;
+      deps.deletions.receipted(erased.notice);
       deps.deletions.deleted('thread', 1);
-      deps.deletions.deleted('message', erased);
+      deps.deletions.deleted('message', erased.deletedMessageCount);
       purged += 1;
       onProgress?.(purged);
     }

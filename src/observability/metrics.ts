@@ -15,7 +15,7 @@ import { outboxBacklog } from '../data/outbox.repository.ts';
  */
 export function createMetrics(store: DataStore): {
   plugin: Plugin;
-  deletions: DeletionObserver;
+  deleted: DeletionObserver['deleted'];
   delivered: (outcome: DeliveryOutcome) => void;
   registry: Registry;
 } {
@@ -70,7 +70,9 @@ export function createMetrics(store: DataStore): {
   return {
     registry,
     delivered: (outcome: DeliveryOutcome) => deliveries.inc({ outcome }),
-    deletions: { deleted: (kind: DeletedKind, rows: number) => rows > 0 && deleted.inc({ kind }, rows) },
+    deleted: (kind: DeletedKind, rows: number) => {
+      if (rows > 0) deleted.inc({ kind }, rows);
+    },
     plugin: usePrometheus({
       registry,
       endpoint: '/metrics',

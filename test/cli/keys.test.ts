@@ -69,7 +69,7 @@ describe('chat-gateway keys', () => {
   });
 
   it('refuses unknown scopes with one clear line and exit 1', () => {
-    const bad = cli('create-key', '--tenant', 'acme', '--scopes', 'read,admin');
+    const bad = cli('create-key', '--tenant', 'acme', '--scopes', 'read,owner');
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('chat-gateway: scopes: must list some of read, write, delete, admin');
   });

@@ -1,5 +1,7 @@
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createChat, createFlow, createThread, postMessage } from '../helpers/fixtures.ts';
+import { purgeExpiredThreads } from '../../src/domain/purge.ts';
+import { createChat, createFlow, createThread, insertMessages, postMessage } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 import { startReceiver } from './webhook-receiver.ts';
 
@@ -192,6 +194,48 @@ describe('a webhook target', () => {
   });
 });
 
+describe('the purge and large erasures', () => {
+  it('the purge of an expired soft delete reaches the target, with its own receipt', async () => {
+    const { flowId, threads, messages } = await chatWithSessions();
+    await addWebhook(flowId);
+    await t.gql(`mutation($id: ID!) { deleteThread(id: $id) { __typename } }`, { id: threads[0] });
+    await deliverDue();
+    expect(receiver.received).toHaveLength(0);
+    t.clock.advance(31 * 86_400_000);
+    expect(await purgeExpiredThreads(t.app.deps)).toBe(1);
+    await deliverDue();
+    expect(receiver.received).toHaveLength(1);
+    const event = receiver.received[0]!.body as Record<string, string[]>;
+    expect(event.threadIds).toEqual([threads[0]]);
+    expect([...event.messageIds!].sort()).toEqual([messages[0], messages[1]].sort());
+    const purged = await receipt(event.receiptId as unknown as string);
+    expect(purged).toMatchObject({ action: 'thread.purge', targetType: 'THREAD', targetId: threads[0], status: 'COMPLETE', counts: { threads: 1, messages: 2 } });
+  });
+
+  it('a large chat: the receipt is PENDING until the queue has erased the rows, then COMPLETE with the final count', async () => {
+    const flowId = await createFlow(t);
+    const chatId = await createChat(t, flowId);
+    const threadId = await createThread(t, chatId);
+    await insertMessages(t, threadId, 5001, { sessionId: 'big-session' });
+    await addWebhook(flowId);
+    const deleted = (
+      await t.gql(`mutation($id: ID!) { deleteChat(id: $id) { ... on DeleteChatSuccess { erasureJob { id } auditEntry { id } deletedMessageCount ${RECEIPT} } } }`, {
+        id: chatId,
+      })
+    ).body.data.deleteChat;
+    expect(deleted.erasureJob).not.toBeNull();
+    expect(deleted.receipt.auditEntryId).toBe(deleted.auditEntry.id);
+    expect(deleted.receipt.counts.messages).toBe(5001);
+    await t.app.deps.erasureJobs.whenDone(deleted.erasureJob.id);
+    await deliverDue();
+    const done = await receipt(deleted.receipt.id);
+    expect(done).toMatchObject({ status: 'COMPLETE', counts: { chats: 1, threads: 1, messages: 5001 } });
+    const event = receiver.received[0]!.body as Record<string, string[]>;
+    expect(event.sessionIds).toEqual(['big-session']);
+    expect(event.messageIds).toHaveLength(5001);
+  });
+});
+
 describe('receipts', () => {
   it('complete at once when the flow has no target; another tenant cannot read them', async () => {
     const { chatId } = await chatWithSessions();
@@ -201,6 +245,37 @@ describe('receipts', () => {
     const other = await t.gql(`query($id: ID!) { erasureReceipt(id: $id) { id } }`, { id: deleted.receipt.id }, { key: t.keys.b });
     expect(other.body.data.erasureReceipt).toBeNull();
     expect((await t.gql(`{ erasureReceipt(id: "not-an-id") { id } }`)).body.data.erasureReceipt).toBeNull();
+  });
+
+  it('are logged with the request and the delete, and each delivery with its receipt', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logged = await startTestApp({
+      config: { erasureTargetHosts: ['127.0.0.1'] },
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }),
+    });
+    try {
+      const flowId = await createFlow(logged);
+      const chatId = await createChat(logged, flowId);
+      await logged.gql(`mutation($input: AddErasureTargetInput!) { addErasureTarget(input: $input) { __typename } }`, {
+        input: { flowId, kind: 'WEBHOOK', name: 'search index', url: receiver.url, secret: SECRET },
+      });
+      const { body, headers } = await logged.gql(`mutation($id: ID!) { deleteChat(id: $id) { ... on DeleteChatSuccess { receipt { id } } } }`, { id: chatId });
+      const receiptId = body.data.deleteChat.receipt.id;
+      logged.app.deps.outbox.kick();
+      await logged.app.deps.outbox.idle();
+      expect(lines.find((l) => l.msg === 'erasure receipt')).toMatchObject({
+        receiptId,
+        action: 'chat.delete',
+        targetType: 'CHAT',
+        targetId: chatId,
+        requestId: headers.get('x-request-id'),
+        copies: 1,
+      });
+      expect(lines.find((l) => l.msg === 'copy erased at erasure target')).toMatchObject({ receiptId, attempts: 1, target: receiver.url });
+      expect(JSON.stringify(lines)).not.toContain(SECRET);
+    } finally {
+      await logged.close();
+    }
   });
 
   it('are answered by deleteStream too', async () => {
