@@ -11,7 +11,10 @@ query Chats {
 mutation DeleteChat($id: ID!) {
   deleteChat(id: $id) {
     __typename
-    ... on DeleteChatSuccess { success message deletedAt deletedThreadCount deletedMessageCount }
+    ... on DeleteChatSuccess {
+      success message deletedAt deletedThreadCount deletedMessageCount
+      receipt { id status counts copies { name status attempts lastError } }
+    }
     ... on NotFoundError { message resourceType id }
     ... on ConflictError { message reason activeConnections currentVersion }
     ... on ValidationError { message fieldErrors { path message } }
@@ -53,5 +56,24 @@ mutation DeleteStream($streamId: ID!) {
     ... on DeleteStreamSuccess { previousStatus cancelled deletedEventCount }
     ... on Error { message }
   }
+}
+
+# Copies elsewhere (admin key; the server's ERASURE_TARGET_HOSTS must allow the host):
+# every later permanent delete of the flow also erases what the target holds.
+mutation AddErasureTarget($flowId: ID!) {
+  addErasureTarget(input: {
+    flowId: $flowId, kind: REDIS, name: "chat memory",
+    url: "redis://127.0.0.1:6379/0", keyPattern: "memory:{sessionId}"
+  }) {
+    __typename
+    ... on AddErasureTargetSuccess { target { id kind name url keyPattern } }
+    ... on Error { message }
+    ... on ValidationError { fieldErrors { path message } }
+  }
+}
+
+# Paste a delete's receipt id: PENDING until every copy is confirmed erased.
+query Receipt($id: ID!) {
+  erasureReceipt(id: $id) { status requestedAt completedAt counts copies { name status attempts lastError completedAt } auditEntryId }
 }
 `;
