@@ -19,8 +19,12 @@ import type { Settings } from './settings.ts';
 // (ERASURE_RETRY_HOURS after the delete); the attempt that fails at the deadline makes the
 // copy FAILED.
 
-/** How long a claim holds an entry: well beyond an eraser's own timeouts (10 s). */
-export const DELIVERY_LEASE_MS = 60_000;
+/**
+ * How long a claim holds an entry: twice an eraser's longest attempt (a Redis connect of
+ * 5 s and a command of 10 s), so a live delivery is never taken over, while one cut short
+ * by a crash waits at most this long for another claim.
+ */
+export const DELIVERY_LEASE_MS = 30_000;
 /** Entries one claim takes, delivered side by side. */
 const BATCH = 16;
 /** Room for an error message in the receipt, which is shown to the tenant. */
