@@ -9,6 +9,7 @@ import * as threadsFlowDeleted from './migrations/2026-11-24-0006-threads-flow-d
 import * as erasurePendingAudit from './migrations/2026-11-24-0007-erasure-pending-audit.ts';
 import * as apiKeysChanged from './migrations/2026-11-30-0008-api-keys-changed.ts';
 import * as idempotencyAnswersErased from './migrations/2026-11-30-0009-idempotency-answers-erased.ts';
+import * as auditHashChain from './migrations/2026-12-01-0011-audit-hash-chain.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24-0007-erasure-pending-audit': erasurePendingAudit,
   '2026-11-30-0008-api-keys-changed': apiKeysChanged,
   '2026-11-30-0009-idempotency-answers-erased': idempotencyAnswersErased,
+  '2026-12-01-0011-audit-hash-chain': auditHashChain,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -129,6 +129,11 @@ export interface AuditLogTable {
   at: string;
   // Insertion order, so "newest first" is exact even within one millisecond.
   seq: Generated<number>;
+  // Null until the entry is sealed into its tenant's hash chain, after its transaction
+  // commits (src/domain/audit-chain.ts); chain_index counts 1, 2, 3… per tenant.
+  chain_index: number | null;
+  previous_hash: string | null;
+  hash: string | null;
 }
 
 export interface IdempotencyKeyTable {
@@ -164,6 +169,13 @@ export interface ErasureJobTable {
   pending_audit: string | null;
 }
 
+/** Where each tenant's audit hash chain ends: its last sealed entry (chain_index 0, hash null: none yet). */
+export interface AuditChainHeadTable {
+  tenant_id: string;
+  chain_index: number;
+  hash: string | null;
+}
+
 export interface Database {
   tenants: TenantTable;
   api_keys: ApiKeyTable;
@@ -176,6 +188,7 @@ export interface Database {
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeyTable;
   erasure_jobs: ErasureJobTable;
+  audit_chain_heads: AuditChainHeadTable;
 }
 
 export type FlowRow = Selectable<FlowTable>;
@@ -188,4 +201,6 @@ export type StreamEventRow = Selectable<StreamEventTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeyTable>;
 export type ErasureJobRow = Selectable<ErasureJobTable>;
-export type NewAudit = Omit<Insertable<AuditLogTable>, 'seq'>;
+/** Entries are written unsealed: the chain's columns are the sealer's to set. */
+export type NewAudit = Omit<Insertable<AuditLogTable>, 'seq' | 'chain_index' | 'previous_hash' | 'hash'>;
+export type AuditChainHeadRow = Selectable<AuditChainHeadTable>;
