@@ -2,6 +2,7 @@ import type { Config } from './config/config.ts';
 import { migrateToLatest } from './data/migrate.ts';
 import type { QueryObserver } from './data/data-store.ts';
 import { openDatabase } from './data/open-database.ts';
+import { AuditChain } from './domain/audit-chain.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
 import { foreignKeysAtStartup } from './domain/doctor.ts';
@@ -29,6 +30,11 @@ export interface AppOptions {
   demoKey?: string;
   /** Runs the purge of expired soft deletes on a timer (off in tests, which call it). */
   purgeTimer?: boolean;
+  /**
+   * Seals new audit entries every AUDIT_SEAL_INTERVAL_MS (off in tests, where a sealing at
+   * any moment would upset statement counts; reads and closing the app still seal).
+   */
+  sealTimer?: boolean;
   /** Sees every SQL statement (query counting in tests and benchmarks). */
   onQuery?: QueryObserver;
   logger?: Logger;
@@ -46,6 +52,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     live,
     erasureJobs: new ErasureJobs(store, options.clock ?? systemClock),
     deletions: metrics.deletions,
+    auditChain: new AuditChain(store, options.sealTimer === false ? undefined : config.auditSealIntervalMs),
     clock: options.clock ?? systemClock,
     settings: {
       restoreWindowMs: config.restoreWindowMs,
@@ -88,6 +95,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     await live.close();
     await deps.erasureJobs.close();
+    await deps.auditChain.close().catch((error: unknown) => logger.error({ err: error }, 'could not seal the audit log at shutdown'));
     await store.close();
   };
   return {

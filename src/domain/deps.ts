@@ -1,4 +1,5 @@
 import type { DataStore } from '../data/data-store.ts';
+import type { AuditChain } from './audit-chain.ts';
 import type { LiveState } from '../live/live-state.ts';
 import type { Clock } from './clock.ts';
 import type { DeletionObserver } from './deletion-observer.ts';
@@ -14,4 +15,6 @@ export interface Deps {
   /** The queue of large erasures, which finishes them in the background. */
   erasureJobs: ErasureJobs;
   deletions: DeletionObserver;
+  /** Seals the audit log into each tenant's hash chain, after the writes commit. */
+  auditChain: AuditChain;
 }
