@@ -22,7 +22,7 @@ it('--help and help list every command and every setting', () => {
   for (const args of [['--help'], ['help'], []]) {
     const r = cli(args);
     expect(r.status, args.join(' ')).toBe(0);
-    for (const command of ['serve', 'migrate', 'seed', 'create-key', 'rotate-key', 'revoke-key', 'purge', 'doctor'])
+    for (const command of ['serve', 'migrate', 'seed', 'create-key', 'rotate-key', 'revoke-key', 'purge', 'doctor', 'verify-audit'])
       expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     for (const setting of [...SETTING_NAMES, 'CONFIG_FILE']) expect(r.stdout).toContain(setting);
     expect(r.stdout).toContain('--config FILE');
@@ -39,7 +39,7 @@ it('serve --help prints serve\'s own usage and exits without serving', () => {
 });
 
 it('help COMMAND equals COMMAND --help, for each command', () => {
-  for (const command of ['purge', 'create-key', 'doctor']) {
+  for (const command of ['purge', 'create-key', 'doctor', 'verify-audit']) {
     const a = cli(['help', command]);
     const b = cli([command, '--help']);
     expect(a.status).toBe(0);
