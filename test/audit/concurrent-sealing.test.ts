@@ -40,7 +40,7 @@ it(`40 concurrent deletes of one tenant give one contiguous, valid chain (${ENGI
   expect(rows.map((r) => r.chain_index)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   expectIntactChain(rows);
   expect(verifyAudit(t).stdout).toBe('audit log intact: 40 entries in 2 tenants checked; 0 not sealed yet\n');
-});
+}, 60_000);
 
 it.skipIf(ENGINE !== 'postgres')('two apps on one PostgreSQL schema, sealing at once on their timers, sweeps and reads, never fork the chain', async () => {
   const config = { ...loadConfig({}), databaseUrl: t.dbPath, auditSealIntervalMs: 100 };
@@ -65,4 +65,4 @@ it.skipIf(ENGINE !== 'postgres')('two apps on one PostgreSQL schema, sealing at 
   } finally {
     await Promise.all(replicas.map((r) => r.close()));
   }
-});
+}, 60_000);

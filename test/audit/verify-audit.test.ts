@@ -32,7 +32,8 @@ function broken(r: ReturnType<typeof verifyAudit>): { line: string; summary: str
   return { line: lines[0]!, summary: lines[1]! };
 }
 
-describe('chat-gateway verify-audit', () => {
+// Each run starts a process (tsx compiles the CLI): seconds each on a busy machine.
+describe('chat-gateway verify-audit', { timeout: 60_000 }, () => {
   it('exits 0 with one "intact" line on an intact log', () => {
     const r = verifyAudit(t);
     expect(r.stderr).toBe('');

@@ -39,7 +39,7 @@ it('serve --help prints serve\'s own usage and exits without serving', () => {
 });
 
 it('help COMMAND equals COMMAND --help, for each command', () => {
-  for (const command of ['purge', 'create-key', 'doctor', 'verify-audit']) {
+  for (const command of ['purge', 'create-key', 'doctor']) {
     const a = cli(['help', command]);
     const b = cli([command, '--help']);
     expect(a.status).toBe(0);
@@ -47,6 +47,14 @@ it('help COMMAND equals COMMAND --help, for each command', () => {
     expect(a.stdout).toMatch(new RegExp(`^Usage: chat-gateway ${command}`));
   }
   expect(cli(['help', 'create-key']).stdout).toContain('--scopes LIST');
+});
+
+it('verify-audit --help tells its option and its exit codes', () => {
+  const r = cli(['verify-audit', '--help']);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^Usage: chat-gateway verify-audit \[--tenant NAME\] \[--config FILE\]/);
+  expect(r.stdout).toContain('--tenant NAME');
+  expect(r.stdout).toContain('Exits 0 when every chain is intact, 1 when one is broken, 2 when there is no such tenant.');
 });
 
 it('an unknown command, in help or alone, fails with one line', () => {
