@@ -3,6 +3,7 @@ import { migrateToLatest } from './data/migrate.ts';
 import { createCopyErasers } from './copies/copy-erasers.ts';
 import type { DataStore, QueryObserver } from './data/data-store.ts';
 import { openDatabase } from './data/open-database.ts';
+import { AuditChain } from './domain/audit-chain.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import type { Deps } from './domain/deps.ts';
 import { foreignKeysAtStartup } from './domain/doctor.ts';
@@ -32,6 +33,11 @@ export interface AppOptions {
   demoKey?: string;
   /** Runs the purge of expired soft deletes on a timer (off in tests, which call it). */
   purgeTimer?: boolean;
+  /**
+   * Seals new audit entries every AUDIT_SEAL_INTERVAL_MS (off in tests, where a sealing at
+   * any moment would upset statement counts; reads and closing the app still seal).
+   */
+  sealTimer?: boolean;
   /** Sees every SQL statement (query counting in tests and benchmarks). */
   onQuery?: QueryObserver;
   logger?: Logger;
@@ -85,6 +91,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       deleted: metrics.deleted,
       receipted: (notice) => logger.info(notice, 'erasure receipt'),
     },
+    auditChain: new AuditChain(store, options.sealTimer === false ? undefined : config.auditSealIntervalMs),
     clock,
     settings,
   };
@@ -125,6 +132,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await live.close();
     await deps.erasureJobs.close();
     await deps.outbox.close();
+    await deps.auditChain.close().catch((error: unknown) => logger.error({ err: error }, 'could not seal the audit log at shutdown'));
     await store.close();
   };
   return {

@@ -26,6 +26,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'API_KEY_CACHE_MS (10000; PostgreSQL: how long a key found active is reused; 0 turns it off)',
       'REDIS_URL (unset: one process; set: live state shared by replicas), LIVE_CONNECTION_TTL_MS (15000)',
       'THREAD_RESTORE_DAYS (30), PURGE_INTERVAL_MS (60000), STREAM_TOKEN_INTERVAL_MS (50), IDEMPOTENCY_TTL_HOURS (24),',
+      "AUDIT_SEAL_INTERVAL_MS (1000; how often new audit entries are sealed into their tenant's hash chain)",
       'IDEMPOTENCY_LEASE_SECONDS (300; a key claimed by a request that died is taken over by its retry after this)',
       'GRAPHQL_MAX_DEPTH (12), GRAPHQL_MAX_ALIASES (30), GRAPHQL_MAX_DIRECTIVES (50), GRAPHQL_MAX_TOKENS (5000),',
       'GRAPHQL_MAX_COST (500000), REQUEST_BODY_LIMIT_BYTES (2097152), GRAPHQL_INTROSPECTION (true),',
@@ -80,6 +81,19 @@ export const COMMANDS: Record<string, CommandHelp> = {
     usage: 'doctor [--config FILE]',
     summary: 'check the database: integrity, foreign keys, erasures still queued',
     details: ['Exits 1 when a check fails.'],
+    settings: [DATABASE],
+  },
+  'verify-audit': {
+    usage: 'verify-audit [--tenant NAME] [--config FILE]',
+    summary: "check each tenant's audit hash chain and name its first break",
+    details: [
+      "--tenant NAME  check only this tenant's chain",
+      'Recomputes the hash of every sealed entry, follows the links from entry to entry and',
+      "checks that each chain ends where its head says, so an altered entry, a removed one and",
+      'a removed last one all show. It reads the log page by page and seals nothing: entries',
+      'not sealed yet (the server seals them within AUDIT_SEAL_INTERVAL_MS) are counted, not checked.',
+      'Exits 0 when every chain is intact, 1 when one is broken, 2 when there is no such tenant.',
+    ],
     settings: [DATABASE],
   },
   help: {

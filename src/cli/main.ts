@@ -12,9 +12,11 @@ import { ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
 import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
 import { createLogger } from '../observability/logger.ts';
+import { verifyAuditLog } from '../domain/verify-audit.ts';
 import { listen } from '../server.ts';
 import { commandHelp, overview } from './help.ts';
 import { progressBar } from './progress.ts';
+import { describeBreak, summary } from './verify-audit-report.ts';
 
 async function withStore<T>(config: Config, work: (store: DataStore) => Promise<T>): Promise<T> {
   const store = openDatabase(config.databaseUrl);
@@ -129,6 +131,16 @@ async function main(argv: string[]): Promise<void> {
         console.log(`erasures queued: ${report.pendingErasures}`);
         if (!report.healthy) process.exitCode = 1;
       });
+    case 'verify-audit':
+      return withStore(config, async (store) => {
+        const tenant = values.tenant === undefined ? undefined : required(values.tenant, 'verify-audit --tenant needs a NAME');
+        const report = await verifyAuditLog(store.db, tenant);
+        // 1 means a break was found: a check that could not run must not look like one.
+        if (!report) throw new UsageError(`there is no tenant named "${tenant}"`, 2);
+        for (const found of report.breaks) console.log(describeBreak(found));
+        console.log(summary(report));
+        if (report.breaks.length > 0) process.exitCode = 1;
+      });
     case 'purge':
       return withStore(config, async (store) => {
         const settings = settingsOf(config);
@@ -146,7 +158,14 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
 
 function unknownCommand(name: string): never {
   throw new UsageError(`unknown command "${name}"; see chat-gateway help`);
@@ -164,5 +183,5 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     console.error(`chat-gateway: ${error.message}`);
   else console.error(error);
-  process.exit(1);
+  process.exit(error instanceof UsageError ? error.exitCode : 1);
 });

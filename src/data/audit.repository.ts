@@ -16,3 +16,7 @@ export async function listAudit(
   if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
   return q.orderBy('seq', 'desc').limit(limit).execute();
 }
+
+export async function findAudit(db: Db, tenantId: string, id: string): Promise<AuditRow | undefined> {
+  return db.selectFrom('audit_log').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}

@@ -129,6 +129,11 @@ export interface AuditLogTable {
   at: string;
   // Insertion order, so "newest first" is exact even within one millisecond.
   seq: Generated<number>;
+  // Null until the entry is sealed into its tenant's hash chain, after its transaction
+  // commits (src/domain/audit-chain.ts); chain_index counts 1, 2, 3… per tenant.
+  chain_index: number | null;
+  previous_hash: string | null;
+  hash: string | null;
 }
 
 export interface IdempotencyKeyTable {
@@ -219,6 +224,13 @@ export interface ErasureDeliveryTable {
   completed_at: string | null;
 }
 
+/** Where each tenant's audit hash chain ends: its last sealed entry (chain_index 0, hash null: none yet). */
+export interface AuditChainHeadTable {
+  tenant_id: string;
+  chain_index: number;
+  hash: string | null;
+}
+
 export interface Database {
   tenants: TenantTable;
   api_keys: ApiKeyTable;
@@ -234,6 +246,7 @@ export interface Database {
   erasure_targets: ErasureTargetTable;
   erasure_receipts: ErasureReceiptTable;
   erasure_deliveries: ErasureDeliveryTable;
+  audit_chain_heads: AuditChainHeadTable;
 }
 
 export type FlowRow = Selectable<FlowTable>;
@@ -249,4 +262,6 @@ export type ErasureJobRow = Selectable<ErasureJobTable>;
 export type ErasureTargetRow = Selectable<ErasureTargetTable>;
 export type ErasureReceiptRow = Selectable<ErasureReceiptTable>;
 export type ErasureDeliveryRow = Selectable<ErasureDeliveryTable>;
-export type NewAudit = Omit<Insertable<AuditLogTable>, 'seq'>;
+/** Entries are written unsealed: the chain's columns are the sealer's to set. */
+export type NewAudit = Omit<Insertable<AuditLogTable>, 'seq' | 'chain_index' | 'previous_hash' | 'hash'>;
+export type AuditChainHeadRow = Selectable<AuditChainHeadTable>;

@@ -50,3 +50,10 @@ export async function countTenants(db: Db): Promise<number> {
   const row = await db.selectFrom('tenants').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Tenants by name, `limit` after `afterName` (a walk over every tenant in bounded memory). */
+export async function tenantsPage(db: Db, afterName: string | undefined, limit: number) {
+  let q = db.selectFrom('tenants').select(['id', 'name']);
+  if (afterName !== undefined) q = q.where('name', '>', afterName);
+  return q.orderBy('name').limit(limit).execute();
+}

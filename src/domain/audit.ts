@@ -15,6 +15,9 @@ export interface AuditEntry {
   details: string | null;
   at: string;
   seq: number;
+  /** Null until sealed into the tenant's hash chain, which happens after commit (audit-chain.ts). */
+  hash: string | null;
+  previousHash: string | null;
 }
 
 export function auditEntryOf(row: AuditRow): AuditEntry {
@@ -28,6 +31,8 @@ export function auditEntryOf(row: AuditRow): AuditEntry {
     details: row.details,
     at: row.at,
     seq: row.seq,
+    hash: row.hash,
+    previousHash: row.previous_hash,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { DataStore } from '../data/data-store.ts';
+import type { AuditChain } from './audit-chain.ts';
 import type { LiveState } from '../live/live-state.ts';
 import type { Clock } from './clock.ts';
 import type { DeletionObserver } from './deletion-observer.ts';
@@ -17,4 +18,6 @@ export interface Deps {
   /** Delivers the erasure events of permanent deletes to the copies elsewhere, after commit. */
   outbox: ErasureOutbox;
   deletions: DeletionObserver;
+  /** Seals the audit log into each tenant's hash chain, after the writes commit. */
+  auditChain: AuditChain;
 }

@@ -3,6 +3,7 @@ import { findTargetsByIds } from '../data/erasure-targets.repository.ts';
 import { claimDueDeliveries, recordAttempt } from '../data/outbox.repository.ts';
 import type { ErasureDeliveryRow, ErasureTargetRow } from '../data/tables.ts';
 import { type Clock, isoNow } from './clock.ts';
+import { Coalesced } from './coalesced.ts';
 import type { CopyErasers, ErasureEvent } from './copy-erasure.ts';
 import { hostAllowed, withoutCredentials } from './target-urls.ts';
 import type { Settings } from './settings.ts';
@@ -43,8 +44,7 @@ export function retryDelayMs(attempts: number, maxMs: number): number {
 }
 
 export class ErasureOutbox {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly rounds = new Coalesced<'due'>(() => this.drain());
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -65,24 +65,14 @@ export class ErasureOutbox {
   /** Delivers what is due now, unless already at it (then once more after). */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((error: unknown) => console.error('erasure outbox: delivery round failed; it is retried at the next poll', error))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.rounds
+      .run('due')
+      .catch((error: unknown) => console.error('erasure outbox: delivery round failed; it is retried at the next poll', error));
   }
 
   /** Resolves when no delivery round is under way (what was due has been attempted). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.rounds.idle();
   }
 
   async close(): Promise<void> {

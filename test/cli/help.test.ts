@@ -22,7 +22,7 @@ it('--help and help list every command and every setting', () => {
   for (const args of [['--help'], ['help'], []]) {
     const r = cli(args);
     expect(r.status, args.join(' ')).toBe(0);
-    for (const command of ['serve', 'migrate', 'seed', 'create-key', 'rotate-key', 'revoke-key', 'purge', 'doctor'])
+    for (const command of ['serve', 'migrate', 'seed', 'create-key', 'rotate-key', 'revoke-key', 'purge', 'doctor', 'verify-audit'])
       expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     for (const setting of [...SETTING_NAMES, 'CONFIG_FILE']) expect(r.stdout).toContain(setting);
     expect(r.stdout).toContain('--config FILE');
@@ -47,6 +47,14 @@ it('help COMMAND equals COMMAND --help, for each command', () => {
     expect(a.stdout).toMatch(new RegExp(`^Usage: chat-gateway ${command}`));
   }
   expect(cli(['help', 'create-key']).stdout).toContain('--scopes LIST');
+});
+
+it('verify-audit --help tells its option and its exit codes', () => {
+  const r = cli(['verify-audit', '--help']);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^Usage: chat-gateway verify-audit \[--tenant NAME\] \[--config FILE\]/);
+  expect(r.stdout).toContain('--tenant NAME');
+  expect(r.stdout).toContain('Exits 0 when every chain is intact, 1 when one is broken, 2 when there is no such tenant.');
 });
 
 it('an unknown command, in help or alone, fails with one line', () => {

@@ -40,6 +40,7 @@ describe('settings from the environment', () => {
       restoreWindowMs: 30 * 86_400_000,
       tokenIntervalMs: 50,
       purgeIntervalMs: 60_000,
+      auditSealIntervalMs: 1000,
       idempotencyTtlMs: 24 * 3_600_000,
       idempotencyLeaseMs: 300_000,
       logLevel: 'info',
@@ -71,6 +72,7 @@ describe('settings from the environment', () => {
     expect(failure({ REDIS_URL: 'http://r' })).toBe('REDIS_URL=http://r is invalid: it must be a redis:// or rediss:// URL');
     expect(failure({ RATE_LIMIT_WRITES_PER_MINUTE: '-1' })).toContain('RATE_LIMIT_WRITES_PER_MINUTE=-1 is invalid');
     expect(failure({ PURGE_INTERVAL_MS: '10' })).toContain('PURGE_INTERVAL_MS=10 is invalid');
+    expect(failure({ AUDIT_SEAL_INTERVAL_MS: '50' })).toBe('AUDIT_SEAL_INTERVAL_MS=50 is invalid: it must be a number of milliseconds ≥ 100');
     expect(failure({ LLM_BASE_URL: 'http://llm' })).toBe('LLM_BASE_URL=http://llm is invalid: it must be unset (only the built-in generator is supported yet)');
   });
 });

@@ -60,6 +60,8 @@ export async function startTestApp(
     config?: Partial<Config>;
     /** Real time instead of the hand-moved TestClock (for retries with real backoff). */
     realClock?: boolean;
+    /** Seal the audit log on the app's timer too (off: statement counts stay exact; reads still seal). */
+    sealTimer?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase(options.memory);
@@ -79,6 +81,7 @@ export async function startTestApp(
   const app = await createApp(config, {
     clock: options.realClock ? systemClock : clock,
     purgeTimer: false,
+    sealTimer: options.sealTimer ?? false,
     tokens: options.tokens,
     onQuery: (q) => queries.push(q),
     // Operations are not worth a log line each in tests; warnings and errors still show.

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../domain/audit.ts';
-import { auditLog } from '../../domain/audit-log.ts';
+import { auditLog, sealedEntry } from '../../domain/audit-log.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../paging.ts';
 import { ResourceTypeEnum } from './errors.ts';
@@ -22,6 +22,14 @@ export const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').impleme
       resolve: (a) => (a.details === null ? null : (JSON.parse(a.details) as unknown)),
     }),
     at: t.field({ type: 'DateTime', resolve: (a) => a.at }),
+    hash: t.string({
+      description: "SHA-256 (hex) over this entry's canonical form and previousHash: the log is a hash chain",
+      resolve: async (a, _args, ctx) => (await sealedEntry(ctx.deps, ctx.scope, a)).hash,
+    }),
+    previousHash: t.string({
+      nullable: true,
+      resolve: async (a, _args, ctx) => (await sealedEntry(ctx.deps, ctx.scope, a)).previousHash,
+    }),
   }),
 });
 
