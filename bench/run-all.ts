@@ -18,6 +18,7 @@ const SUITE: { name: string; args: string[]; quick: string[] }[] = [
   { name: 'postgraphile', args: [], quick: ['--rounds', '1', '--duration', '3', '--chats', '20000'] },
   { name: 'reads', args: [], quick: [] },
   { name: 'memory', args: [], quick: ['--duration', '3'] },
+  { name: 'erasure-targets', args: [], quick: ['--rounds', '1', '--duration', '3', '--chats', '20000'] },
 ];
 
 const only = values.only?.split(',').map((s) => s.trim());
