@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { CopyTarget, ErasureEvent } from '../domain/copy-erasure.ts';
 
 export const SIGNATURE_HEADER = 'Chat-Gateway-Signature';
@@ -27,10 +29,12 @@ export function webhookBody(event: ErasureEvent): string {
 export class WebhookEraser {
   private readonly now: () => Date;
   private readonly timeoutMs: number;
-  // Aborted at close(), so a shutdown does not wait on a slow receiver. One controller per
-  // request rather than AbortSignal.any with a long-lived signal, which Node keeps a
-  // reference to each time (nodejs/node#55351).
+  // Aborted at close(), so a shutdown does not wait on a slow receiver.
   private readonly inFlight = new Set<AbortController>();
+  // node:http with kept-alive connections rather than fetch: a delivery then costs a
+  // third of the CPU (bench/RESULTS.md, "Erasure targets"), on the event loop that serves
+  // the deletes. Neither follows a redirect.
+  private readonly agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
   private closed = false;
 
   constructor(options: { now: () => Date; timeoutMs?: number | undefined }) {
@@ -41,6 +45,9 @@ export class WebhookEraser {
   async erase(target: CopyTarget, event: ErasureEvent): Promise<void> {
     if (target.secret === null) throw new Error('Webhook target has no secret');
     if (this.closed) throw new Error(CLOSING);
+    const url = new URL(target.url);
+    // Refused when the target is added too: the signature, not a password, vouches for the event.
+    if (url.username !== '' || url.password !== '') throw new Error('Webhook target: a URL with credentials is not used');
     const body = webhookBody(event);
     const t = Math.floor(this.now().getTime() / 1000);
     const controller = new AbortController();
@@ -48,22 +55,7 @@ export class WebhookEraser {
     this.inFlight.add(controller);
     let status: number;
     try {
-      const response = await fetch(target.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'chat-gateway',
-          [SIGNATURE_HEADER]: signatureHeader(target.secret, body, t),
-        },
-        body,
-        // A redirect could lead to a host the operator never allowed as a target.
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-      status = response.status;
-      // The status is the answer; the body is read only to free the connection, and a body
-      // that breaks off does not take back a 2xx.
-      await discard(response).catch(() => {});
+      status = await this.post(url, body, signatureHeader(target.secret, body, t), controller.signal);
     } catch (error) {
       throw new Error(controller.signal.aborted ? this.abortReason() : describe(error));
     } finally {
@@ -77,6 +69,46 @@ export class WebhookEraser {
   async close(): Promise<void> {
     this.closed = true;
     for (const controller of this.inFlight) controller.abort();
+    this.agents['http:'].destroy();
+    this.agents['https:'].destroy();
+  }
+
+  /**
+   * The answer's status, as soon as it comes. The body is then read in the background (up
+   * to BODY_LIMIT_BYTES, within the timeout) only to free the connection: a body that
+   * breaks off or stalls does not take back the status.
+   */
+  private post(url: URL, body: string, signature: string, signal: AbortSignal): Promise<number> {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const agent = url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'];
+    return new Promise((resolve, reject) => {
+      const request = send(
+        url,
+        {
+          method: 'POST',
+          agent,
+          signal,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'chat-gateway',
+            [SIGNATURE_HEADER]: signature,
+          },
+        },
+        (response) => {
+          resolve(response.statusCode ?? 0);
+          let read = 0;
+          response.on('data', (chunk: Buffer) => {
+            read += chunk.byteLength;
+            if (read > BODY_LIMIT_BYTES) response.destroy();
+          });
+          response.on('error', () => {});
+        },
+      );
+      request.setTimeout(this.timeoutMs, () => request.destroy());
+      request.on('error', reject);
+      request.end(body);
+    });
   }
 
   private abortReason(): string {
@@ -88,27 +120,16 @@ const CLOSING = 'Webhook target: not confirmed, the eraser is closing';
 
 /** A failed request's cause fit to show: never the URL, which may carry credentials. */
 function describe(error: unknown): string {
-  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  const code = (error as { code?: unknown }).code;
   const reason = typeof code === 'string' ? (REASONS[code] ?? `request failed (${code})`) : 'request failed';
   return `Webhook target: ${reason}`;
 }
 
 const REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  UND_ERR_SOCKET: 'connection closed before the answer',
+  ECONNRESET: 'connection closed before the answer',
   ENOTFOUND: 'host not found',
   EAI_AGAIN: 'host name lookup failed',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
 };
-
-/** Reads the answer's body (up to BODY_LIMIT_BYTES), so its connection can serve the next request. */
-async function discard(response: Response): Promise<void> {
-  if (!response.body) return;
-  let read = 0;
-  for await (const chunk of response.body) {
-    read += (chunk as Uint8Array).byteLength;
-    if (read > BODY_LIMIT_BYTES) break; // leaving the loop cancels the rest
-  }
-}

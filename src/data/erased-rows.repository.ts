@@ -10,8 +10,8 @@ export type ErasedScope =
   | { kind: 'selection'; selection: MessageSelection & ChunkBounds };
 
 export interface ErasedRowsFound {
-  /** Up to `idLimit + 1` message ids, so the caller can tell "more than idLimit". */
-  messageIds: string[];
+  /** Every message id; null when there are more than `idLimit`. */
+  messageIds: string[] | null;
   /** Each distinct (chat, thread, session) of the erased messages. */
   rows: { chat_id: string; thread_id: string; session_id: string | null }[];
   /** Every thread erased, those without messages too. */
@@ -20,24 +20,58 @@ export interface ErasedRowsFound {
 
 /**
  * Read inside the delete's transaction, before its rows go: afterwards nothing would say
- * which sessions and threads the copies elsewhere hold.
+ * which sessions and threads the copies elsewhere hold. Usually one statement, which
+ * reads every message (and, for a chat or a thread, every thread, empty ones too); only
+ * beyond `idLimit` rows the ids are left out and the distinct rows read on their own.
  */
 export async function findErasedRows(db: Db, scope: ErasedScope, idLimit: number): Promise<ErasedRowsFound> {
-  const where = <O>(q: SelectQueryBuilder<Database, 'messages', O>) =>
-    scope.kind === 'chat'
-      ? q.where('messages.chat_id', '=', scope.chatId)
-      : scope.kind === 'thread'
-        ? q.where('messages.thread_id', '=', scope.threadId)
-        : q.where(selectionPredicate(scope.selection));
-  const ids = await where(db.selectFrom('messages').select('messages.id')).limit(idLimit + 1).execute();
-  const rows = await where(db.selectFrom('messages').select(['messages.chat_id', 'messages.thread_id', 'messages.session_id']).distinct()).execute();
+  const all = await everyRow(db, scope, idLimit + 1);
+  if (all.length <= idLimit) {
+    const messageIds = all.flatMap((r) => (r.id === null ? [] : [r.id]));
+    const rows = distinctRows(all.filter((r) => r.id !== null));
+    const threadIds = [...new Set(all.map((r) => r.thread_id))];
+    return { messageIds, rows, threadIds };
+  }
+  const rows = await where(db.selectFrom('messages').select(['messages.chat_id', 'messages.thread_id', 'messages.session_id']).distinct(), scope).execute();
   const threadIds =
     scope.kind === 'chat'
       ? (await db.selectFrom('threads').select('id').where('chat_id', '=', scope.chatId).execute()).map((t) => t.id)
       : scope.kind === 'thread'
         ? [scope.threadId]
         : [...new Set(rows.map((r) => r.thread_id))];
-  return { messageIds: ids.map((r) => r.id), rows, threadIds };
+  return { messageIds: null, rows, threadIds };
+}
+
+type Row = { id: string | null; chat_id: string; thread_id: string; session_id: string | null };
+
+/** Up to `limit` rows: each message, and each thread of a chat or thread scope without one (id null). */
+async function everyRow(db: Db, scope: ErasedScope, limit: number): Promise<Row[]> {
+  if (scope.kind === 'selection') {
+    return where(db.selectFrom('messages').select(['messages.id', 'messages.chat_id', 'messages.thread_id', 'messages.session_id']), scope)
+      .limit(limit)
+      .execute();
+  }
+  return db
+    .selectFrom('threads')
+    .leftJoin('messages', 'messages.thread_id', 'threads.id')
+    .select(['messages.id', 'threads.chat_id', 'threads.id as thread_id', 'messages.session_id'])
+    .$call((q) => (scope.kind === 'chat' ? q.where('threads.chat_id', '=', scope.chatId) : q.where('threads.id', '=', scope.threadId)))
+    .limit(limit)
+    .execute();
+}
+
+function where<O>(q: SelectQueryBuilder<Database, 'messages', O>, scope: ErasedScope): SelectQueryBuilder<Database, 'messages', O> {
+  return scope.kind === 'chat'
+    ? q.where('messages.chat_id', '=', scope.chatId)
+    : scope.kind === 'thread'
+      ? q.where('messages.thread_id', '=', scope.threadId)
+      : q.where(selectionPredicate(scope.selection));
+}
+
+function distinctRows(rows: readonly Row[]): ErasedRowsFound['rows'] {
+  const seen = new Map<string, ErasedRowsFound['rows'][number]>();
+  for (const r of rows) seen.set(JSON.stringify([r.chat_id, r.thread_id, r.session_id]), { chat_id: r.chat_id, thread_id: r.thread_id, session_id: r.session_id });
+  return [...seen.values()];
 }
 
 /** Streams and their cached events of a chat or a thread, for a receipt's counts. */

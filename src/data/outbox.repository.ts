@@ -32,11 +32,24 @@ export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string
     .execute();
 }
 
-/** Records one attempt's outcome, only while this claim still holds it (a lease taken over does not). */
-export async function recordAttempt(
+/** Confirmed copies, in one statement; answers the ids this claim still held (a lease taken over is not). */
+export async function completeDeliveries(db: Db, ids: readonly string[], leasedUntil: string, now: string): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable('erasure_deliveries')
+    .set((eb) => ({ status: 'COMPLETE', attempts: eb('attempts', '+', 1), last_error: null, completed_at: now, leased_until: null }))
+    .where('id', 'in', ids)
+    .where('leased_until', '=', leasedUntil)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** A failed attempt, recorded only while this claim still holds the delivery. */
+export async function recordFailure(
   db: Db,
   claim: { id: string; leasedUntil: string },
-  outcome: Pick<ErasureDeliveryRow, 'status' | 'attempts' | 'last_error' | 'next_attempt_at' | 'completed_at'>,
+  outcome: Pick<ErasureDeliveryRow, 'status' | 'attempts' | 'last_error' | 'next_attempt_at'>,
 ): Promise<boolean> {
   const result = await db
     .updateTable('erasure_deliveries')

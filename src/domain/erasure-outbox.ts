@@ -1,6 +1,6 @@
 import type { DataStore } from '../data/data-store.ts';
 import { findTargetsByIds } from '../data/erasure-targets.repository.ts';
-import { claimDueDeliveries, recordAttempt } from '../data/outbox.repository.ts';
+import { claimDueDeliveries, completeDeliveries, recordFailure } from '../data/outbox.repository.ts';
 import type { ErasureDeliveryRow, ErasureTargetRow } from '../data/tables.ts';
 import { type Clock, isoNow } from './clock.ts';
 import { Coalesced } from './coalesced.ts';
@@ -89,48 +89,66 @@ export class ErasureOutbox {
       const claimed = await claimDueDeliveries(this.store.db, now, leaseUntil, BATCH);
       if (claimed.length === 0) return;
       const targets = new Map((await findTargetsByIds(this.store.db, [...new Set(claimed.map((d) => d.target_id))])).map((t) => [t.id, t]));
-      await Promise.all(claimed.map((delivery) => this.deliver(delivery, targets.get(delivery.target_id)!, leaseUntil)));
+      const attempts = await Promise.all(claimed.map((delivery) => this.attempt(delivery, targets.get(delivery.target_id)!)));
+      await this.record(attempts, leaseUntil);
     }
   }
 
-  private async deliver(delivery: ErasureDeliveryRow, target: ErasureTargetRow, leaseUntil: string): Promise<void> {
-    const attempts = delivery.attempts + 1;
-    let error: string | undefined;
+  /** One attempt: undefined when confirmed, else why not. */
+  private async attempt(delivery: ErasureDeliveryRow, target: ErasureTargetRow): Promise<Attempt> {
     if (!hostAllowed(target.url, this.settings.erasureTargetHosts)) {
-      error = `host ${new URL(target.url).host} is no longer allowed by ERASURE_TARGET_HOSTS`;
-    } else {
-      try {
-        await this.erasers.erase(
-          { kind: target.kind, url: target.url, keyPattern: target.key_pattern, secret: target.secret },
-          JSON.parse(delivery.event) as ErasureEvent,
-        );
-      } catch (failure) {
-        error = (failure instanceof Error ? failure.message : String(failure)).slice(0, MAX_ERROR) || 'failed';
-      }
+      return { delivery, target, error: `host ${new URL(target.url).host} is no longer allowed by ERASURE_TARGET_HOSTS` };
     }
+    try {
+      await this.erasers.erase(
+        { kind: target.kind, url: target.url, keyPattern: target.key_pattern, secret: target.secret },
+        JSON.parse(delivery.event) as ErasureEvent,
+      );
+      return { delivery, target };
+    } catch (failure) {
+      return { delivery, target, error: (failure instanceof Error ? failure.message : String(failure)).slice(0, MAX_ERROR) || 'failed' };
+    }
+  }
+
+  /**
+   * Records a round's outcomes while its claim still holds them (a lease that ran out was
+   * taken over, and that claim records its own): the confirmed ones in one statement.
+   */
+  private async record(attempts: readonly Attempt[], leaseUntil: string): Promise<void> {
     const now = isoNow(this.clock);
-    const outcome: DeliveryOutcome = error === undefined ? 'delivered' : now >= delivery.deadline_at ? 'failed' : 'retry';
-    const next = new Date(Math.min(Date.parse(now) + retryDelayMs(attempts, this.settings.erasureRetryMaxMs), Date.parse(delivery.deadline_at)));
-    const recorded = await recordAttempt(
-      this.store.db,
-      { id: delivery.id, leasedUntil: leaseUntil },
-      {
-        status: outcome === 'delivered' ? 'COMPLETE' : outcome === 'failed' ? 'FAILED' : 'PENDING',
+    const confirmed = attempts.filter((a) => a.error === undefined);
+    const recorded = new Set(await completeDeliveries(this.store.db, confirmed.map((a) => a.delivery.id), leaseUntil, now));
+    for (const a of confirmed) if (recorded.has(a.delivery.id)) this.tell('delivered', a);
+    for (const a of attempts) {
+      if (a.error === undefined) continue;
+      const attempts = a.delivery.attempts + 1;
+      const failed = now >= a.delivery.deadline_at;
+      const next = Math.min(Date.parse(now) + retryDelayMs(attempts, this.settings.erasureRetryMaxMs), Date.parse(a.delivery.deadline_at));
+      const kept = await recordFailure(this.store.db, { id: a.delivery.id, leasedUntil: leaseUntil }, {
+        status: failed ? 'FAILED' : 'PENDING',
         attempts,
-        last_error: error ?? null,
-        next_attempt_at: outcome === 'retry' ? next.toISOString() : delivery.next_attempt_at,
-        completed_at: outcome === 'delivered' ? now : null,
-      },
-    );
-    // A lease that ran out was taken over; that claim records its own attempt.
-    if (!recorded) return;
+        last_error: a.error,
+        next_attempt_at: failed ? a.delivery.next_attempt_at : new Date(next).toISOString(),
+      });
+      if (kept) this.tell(failed ? 'failed' : 'retry', a);
+    }
+  }
+
+  private tell(outcome: DeliveryOutcome, { delivery, target, error }: Attempt): void {
     this.observer.attempted(outcome, {
       id: delivery.id,
       receiptId: delivery.receipt_id,
       targetId: target.id,
       target: withoutCredentials(target.url),
-      attempts,
+      attempts: delivery.attempts + 1,
       ...(error !== undefined && { error }),
     });
   }
+}
+
+interface Attempt {
+  delivery: ErasureDeliveryRow;
+  target: ErasureTargetRow;
+  /** Why the copy was not confirmed erased; undefined when it was. */
+  error?: string;
 }

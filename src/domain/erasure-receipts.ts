@@ -88,7 +88,7 @@ export async function copiesToErase(trx: Db, tenantId: string, flowId: string, e
   if (targets.length === 0) return undefined;
   const found = await findErasedRows(trx, erased, MESSAGE_IDS_LIMIT);
   // A selection that matched nothing has no copy to erase.
-  if (erased.kind === 'selection' && found.messageIds.length === 0) return undefined;
+  if (erased.kind === 'selection' && found.rows.length === 0) return undefined;
   const chatIds = new Set<string>(erased.kind === 'selection' ? [] : [erased.chatId]);
   const sessionIds = new Set<string>();
   for (const row of found.rows) {
@@ -113,7 +113,7 @@ export async function copiesToErase(trx: Db, tenantId: string, flowId: string, e
       chatIds: [...chatIds],
       threadIds: found.threadIds,
       sessionIds: [...sessionIds],
-      messageIds: found.messageIds.length > MESSAGE_IDS_LIMIT ? null : found.messageIds,
+      messageIds: found.messageIds,
       rows,
     },
   };

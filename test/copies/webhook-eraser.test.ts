@@ -232,7 +232,7 @@ describe('WebhookEraser', () => {
   it('never shows the URL, credentials and all', async () => {
     const hook = await receiver(status(200));
     const error = await rejection(eraser().erase(target(`http://user:pa55word@127.0.0.1:${hook.port}/`), EVENT));
-    expect(error.message).toBe('Webhook target: request failed');
+    expect(error.message).toBe('Webhook target: a URL with credentials is not used');
     expect(hook.received).toHaveLength(0);
   });
 
