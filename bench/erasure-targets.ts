@@ -31,9 +31,8 @@
 // statements of one delete alone, and a short load with the outbox worker's statements
 // apart; --profile adds a load under the V8 CPU profiler on each side.
 //
-// On PostgreSQL A takes the one-statement fast path (src/data/postgres/delete-chat-at-once.ts)
-// while B, whose flow has a target, takes the general transaction: the figures are the
-// product's as it is, the statement counts show the difference.
+// On PostgreSQL both sides take the one-statement fast path (src/data/postgres/delete-chat-at-once.ts),
+// which on B also writes the outbox entry; the statement counts show what each side runs.
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';

@@ -44,12 +44,16 @@ export type ChatToDeleteAtOnce = {
   audit: NewAudit;
   /** The id of the receipt written with it. */
   receiptId: string;
+  /** When the outbox gives up on a copy it could not erase: the delete's time plus the retry window. */
+  deadlineAt: string;
 };
 
-/** What a one-statement delete erased: the chat's threads and messages, and its audit entry. */
+/** What a one-statement delete erased: the chat's threads and messages, its audit entry, and the outbox entries it wrote. */
 export interface ErasedAtOnce {
   threads: number;
   messages: number;
+  /** Outbox entries written, one per active erasure target of the chat's flow. */
+  copies: number;
   audit: AuditRow;
 }
 

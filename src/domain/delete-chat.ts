@@ -49,9 +49,10 @@ export async function deleteChat(
   const erased = await deleteAtOnce(deps, scope, { ...input, id }, now);
   if (erased) {
     // The statement wrote this receipt; here it is only told of.
-    const receipt = receiptFor(erased.auditEntry, {}, { id: erased.receiptId });
-    await afterDelete(deps, { ...aftermath(erased, [], 'now'), receipt, requestId: scope.requestId });
-    return erased;
+    const { result, copies } = erased;
+    const receipt = receiptFor(result.auditEntry, {}, { id: result.receiptId });
+    await afterDelete(deps, { ...aftermath(result, [], 'now'), receipt, requestId: scope.requestId, copies });
+    return result;
   }
   // Taken now and held, so the queue cannot start erasing what is still to be counted.
   const jobId = newId();
@@ -92,15 +93,16 @@ export async function deleteChat(
 
 /**
  * The common case, a small chat nobody watches or streams to, in one statement where the
- * engine can (one round trip where the general path takes nine; bench/RESULTS.md);
- * undefined when the general path must decide.
+ * engine can (one round trip where the general path takes nine; bench/RESULTS.md), its
+ * outbox entries for the copies elsewhere included (`copies`: how many, so the outbox is
+ * woken); undefined when the general path must decide.
  */
 async function deleteAtOnce(
   deps: Deps,
   scope: Scope,
   input: { id: string; expectedVersion?: number | null; force?: boolean | null },
   now: string,
-): Promise<DeleteChatResult | undefined> {
+): Promise<{ result: DeleteChatResult; copies: number } | undefined> {
   const { deleteChatAtOnce } = deps.store;
   if (!deleteChatAtOnce || (await deps.live.activeConnections(input.id)) > 0) return undefined;
   const details = { force: input.force ?? false, cancelledStreamCount: 0, closedConnections: 0, erasure: 'done' };
@@ -112,9 +114,11 @@ async function deleteAtOnce(
     expectedVersion: input.expectedVersion ?? null,
     maxMessages: ERASE_INLINE_LIMIT,
     audit: auditRow(scope, { action: 'chat.delete', targetType: 'CHAT', targetId: input.id, details }, now),
+    // As writeReceipt sets it on the general path.
+    deadlineAt: new Date(Date.parse(now) + deps.settings.erasureRetryMs).toISOString(),
   });
   if (!erased) return undefined;
-  return {
+  const result: DeleteChatResult = {
     chatId: input.id,
     deletedAt: now,
     deletedThreadCount: erased.threads,
@@ -125,6 +129,7 @@ async function deleteAtOnce(
     auditEntry: auditEntryOf(erased.audit),
     receiptId,
   };
+  return { result, copies: erased.copies };
 }
 
 /** A small chat, erased; or a large one, hidden and queued, whose messages are still to be counted. */
