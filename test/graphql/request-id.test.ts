@@ -27,7 +27,9 @@ it("echoes the caller's x-request-id, records it in the audit entry and logs it 
   const r = await t.gql(DELETE_CHAT, { id: chatId }, { headers: { 'x-request-id': 'req-42' } });
   expect(r.headers.get('x-request-id')).toBe('req-42');
   expect(r.body.data.deleteChat.auditEntry.requestId).toBe('req-42');
-  const line = log.lines.find((l) => l.requestId === 'req-42');
+  const line = log.lines.find((l) => l.requestId === 'req-42' && l.msg === 'graphql operation');
+  // The delete's receipt is logged under the same request id.
+  expect(log.lines.find((l) => l.requestId === 'req-42' && l.msg === 'erasure receipt')).toMatchObject({ action: 'chat.delete' });
   expect(line).toMatchObject({ msg: 'graphql operation', operation: 'DeleteIt', kind: 'mutation', actor: 'key-a' });
   expect(typeof line?.durationMs).toBe('number');
   expect(typeof line?.tenant).toBe('string');
