@@ -18,6 +18,9 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
   spawnSync('node', [bin, ...args], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 30_000 });
 
+// Each test starts the CLI a few times; on a busy 2-core machine a start takes seconds.
+const CLI_TIMEOUT_MS = 60_000;
+
 it('--help and help list every command and every setting', () => {
   for (const args of [['--help'], ['help'], []]) {
     const r = cli(args);
@@ -27,7 +30,7 @@ it('--help and help list every command and every setting', () => {
     for (const setting of [...SETTING_NAMES, 'CONFIG_FILE']) expect(r.stdout).toContain(setting);
     expect(r.stdout).toContain('--config FILE');
   }
-});
+}, CLI_TIMEOUT_MS);
 
 it('serve --help prints serve\'s own usage and exits without serving', () => {
   const r = cli(['serve', '--help'], { PORT: '1' });
@@ -36,7 +39,7 @@ it('serve --help prints serve\'s own usage and exits without serving', () => {
   expect(r.stdout).toContain('--demo');
   expect(r.stdout).toContain('PORT (4000)');
   expect(r.stdout).not.toContain('serving GraphiQL');
-});
+}, CLI_TIMEOUT_MS);
 
 it('help COMMAND equals COMMAND --help, for each command', () => {
   for (const command of ['purge', 'create-key', 'doctor']) {
@@ -47,7 +50,7 @@ it('help COMMAND equals COMMAND --help, for each command', () => {
     expect(a.stdout).toMatch(new RegExp(`^Usage: chat-gateway ${command}`));
   }
   expect(cli(['help', 'create-key']).stdout).toContain('--scopes LIST');
-});
+}, CLI_TIMEOUT_MS);
 
 it('verify-audit --help tells its option and its exit codes', () => {
   const r = cli(['verify-audit', '--help']);
@@ -55,7 +58,7 @@ it('verify-audit --help tells its option and its exit codes', () => {
   expect(r.stdout).toMatch(/^Usage: chat-gateway verify-audit \[--tenant NAME\] \[--config FILE\]/);
   expect(r.stdout).toContain('--tenant NAME');
   expect(r.stdout).toContain('Exits 0 when every chain is intact, 1 when one is broken, 2 when there is no such tenant.');
-});
+}, CLI_TIMEOUT_MS);
 
 it('an unknown command, in help or alone, fails with one line', () => {
   for (const args of [['help', 'nope'], ['nope']]) {
@@ -63,7 +66,7 @@ it('an unknown command, in help or alone, fails with one line', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe('chat-gateway: unknown command "nope"; see chat-gateway help');
   }
-});
+}, CLI_TIMEOUT_MS);
 
 it('a bad setting stops the command with exactly one line on stderr, naming it', () => {
   for (const command of ['serve', 'migrate']) {
@@ -72,7 +75,7 @@ it('a bad setting stops the command with exactly one line on stderr, naming it',
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual(['chat-gateway: PORT=abc is invalid: it must be a port number 0-65535']);
   }
-});
+}, CLI_TIMEOUT_MS);
 
 it('--config reads the settings from a file, and the environment wins over it', () => {
   const file = join(dir, 'config.json');
@@ -89,4 +92,4 @@ it('--config reads the settings from a file, and the environment wins over it', 
   const typo = cli(['migrate', '--config', file]);
   expect(typo.status).toBe(1);
   expect(typo.stderr.trim()).toMatch(/^chat-gateway: config file .* has unknown setting DATABSE_URL;/);
-});
+}, CLI_TIMEOUT_MS);

@@ -39,7 +39,8 @@ async function probe(key: string) {
   }
 }
 
-describe('chat-gateway keys', () => {
+// Each test starts the CLI a few times; on a busy 2-core machine a start takes seconds.
+describe('chat-gateway keys', { timeout: 60_000 }, () => {
   it('create-key prints the key alone on the last line, once; it works with its scopes', async () => {
     const created = cli('create-key', '--tenant', 'acme', '--name', 'reader', '--scopes', 'read');
     expect(created.status).toBe(0);
