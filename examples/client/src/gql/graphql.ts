@@ -20,6 +20,16 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+export type AddErasureTargetInput = {
+  flowId: Scalars['ID']['input'];
+  keyPattern?: InputMaybe<Scalars['String']['input']>;
+  kind: ErasureTargetKind;
+  name: Scalars['String']['input'];
+  /** WEBHOOK: the HMAC-SHA256 signing secret */
+  secret?: InputMaybe<Scalars['String']['input']>;
+  url: Scalars['String']['input'];
+};
+
 export type ChatEventType =
   | 'CHAT_DELETED'
   | 'MESSAGES_DELETED'
@@ -58,6 +68,17 @@ export type CreateThreadInput = {
   metadata?: InputMaybe<Scalars['JSON']['input']>;
   title?: InputMaybe<Scalars['String']['input']>;
 };
+
+export type ErasureStatus =
+  | 'COMPLETE'
+  | 'FAILED'
+  | 'PENDING';
+
+export type ErasureTargetKind =
+  /** DEL of every key its keyPattern names, for each erased (sessionId, chatId, threadId, flowId) */
+  | 'REDIS'
+  /** a signed POST of the erasure event; a 2xx answer confirms it */
+  | 'WEBHOOK';
 
 export type FeedbackType =
   | 'THUMBS_DOWN'
@@ -103,8 +124,10 @@ export type PostMessageInput = {
 export type ResourceType =
   | 'CHAT'
   | 'DELETION_JOB'
+  | 'ERASURE_TARGET'
   | 'FLOW'
   | 'MESSAGE'
+  | 'RECEIPT'
   | 'STREAM'
   | 'THREAD';
 
