@@ -66,7 +66,10 @@ export async function requireChat(deps: Deps, scope: Scope, id: string): Promise
 }
 
 export async function pageChats(deps: Deps, scope: Scope, flowId: string | undefined, page: PageRequest): Promise<Chat[]> {
-  return (await listChats(deps.store.db, scope.tenantId, flowId, page)).map(chatOf);
+  const check = new Checker();
+  const flow = flowId === undefined ? undefined : check.id(['flowId'], flowId);
+  check.done();
+  return (await listChats(deps.store.db, scope.tenantId, flow, page)).map(chatOf);
 }
 
 export async function messageCountsOfChats(deps: Deps, chatIds: readonly string[]) {

@@ -228,6 +228,15 @@ describe('bad cursors', () => {
     expect(nested.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('chats(flowId): a flowId that is no UUID (a NUL after one included) gives BAD_USER_INPUT, on every engine', async () => {
+    const flowId = await createFlow(t, 'F');
+    for (const f of [`${flowId}\u0000`, 'not-an-id', '']) {
+      const { body } = await t.gql(`query($f: ID) { chats(flowId: $f, first: 1) { ${EDGE} } }`, { f });
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(body.errors?.[0]?.message).toMatch(/flowId/);
+    }
+  });
+
   it('auditLog: a cursor holding a number beyond the exact integers gives BAD_USER_INPUT, on every engine', async () => {
     // 3.7e152 is an integer to JavaScript but no bigint seq of PostgreSQL.
     for (const seq of [3.6666961763102074e152, 2 ** 53, 1.5, -1, 0]) {
