@@ -1,7 +1,7 @@
 import type { LogConfig } from 'kysely';
 import type { ActiveKeys } from './active-keys.ts';
 import type { Db } from './db.ts';
-import type { AuditRow, NewAudit } from './tables.ts';
+import type { AuditRow, ErasureDeliveryRow, NewAudit } from './tables.ts';
 
 /**
  * An open database: the Kysely handle every repository runs on, and what differs between
@@ -46,6 +46,8 @@ export type ChatToDeleteAtOnce = {
   receiptId: string;
   /** When the outbox gives up on a copy it could not erase: the delete's time plus the retry window. */
   deadlineAt: string;
+  /** The lease its outbox entries are written under: the caller delivers them. */
+  leasedUntil: string;
 };
 
 /** What a one-statement delete erased: the chat's threads and messages, its audit entry, and the outbox entries it wrote. */
@@ -53,7 +55,7 @@ export interface ErasedAtOnce {
   threads: number;
   messages: number;
   /** Outbox entries written, one per active erasure target of the chat's flow. */
-  copies: number;
+  copies: ErasureDeliveryRow[];
   audit: AuditRow;
 }
 

@@ -32,14 +32,17 @@ export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string
     .execute();
 }
 
-/** Confirmed copies, in one statement; answers the ids this claim still held (a lease taken over is not). */
-export async function completeDeliveries(db: Db, ids: readonly string[], leasedUntil: string, now: string): Promise<string[]> {
+/**
+ * Confirmed copies, in one statement; answers the ids it completed (not one another claim
+ * completed first).
+ */
+export async function completeDeliveries(db: Db, ids: readonly string[], now: string): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .updateTable('erasure_deliveries')
     .set((eb) => ({ status: 'COMPLETE', attempts: eb('attempts', '+', 1), last_error: null, completed_at: now, leased_until: null }))
     .where('id', 'in', ids)
-    .where('leased_until', '=', leasedUntil)
+    .where('status', '<>', 'COMPLETE')
     .returning('id')
     .execute();
   return rows.map((r) => r.id);

@@ -2,6 +2,7 @@ import { deleteChatRow, findChats, markChatDeleted } from '../data/chats.reposit
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { countChatMessagesStep, countMessagesOfChatUpTo } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
+import type { ErasureDeliveryRow } from '../data/tables.ts';
 import { countStreamsOf } from '../data/erased-rows.repository.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
 import { lockAndCountThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
@@ -10,6 +11,7 @@ import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
 import { type Aftermath, afterDelete, deleteInTransaction } from './delete-pipeline.ts';
+import { leaseFrom } from './erasure-outbox.ts';
 import { receiptFor } from './erasure-receipts.ts';
 import { ERASE_INLINE_LIMIT, queueChatErasure, recordCountedChat } from './erasure-jobs.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
@@ -94,15 +96,15 @@ export async function deleteChat(
 /**
  * The common case, a small chat nobody watches or streams to, in one statement where the
  * engine can (one round trip where the general path takes nine; bench/RESULTS.md), its
- * outbox entries for the copies elsewhere included (`copies`: how many, so the outbox is
- * woken); undefined when the general path must decide.
+ * outbox entries for the copies elsewhere included (`copies`, for the outbox to deliver);
+ * undefined when the general path must decide.
  */
 async function deleteAtOnce(
   deps: Deps,
   scope: Scope,
   input: { id: string; expectedVersion?: number | null; force?: boolean | null },
   now: string,
-): Promise<{ result: DeleteChatResult; copies: number } | undefined> {
+): Promise<{ result: DeleteChatResult; copies: ErasureDeliveryRow[] } | undefined> {
   const { deleteChatAtOnce } = deps.store;
   if (!deleteChatAtOnce || (await deps.live.activeConnections(input.id)) > 0) return undefined;
   const details = { force: input.force ?? false, cancelledStreamCount: 0, closedConnections: 0, erasure: 'done' };
@@ -114,8 +116,9 @@ async function deleteAtOnce(
     expectedVersion: input.expectedVersion ?? null,
     maxMessages: ERASE_INLINE_LIMIT,
     audit: auditRow(scope, { action: 'chat.delete', targetType: 'CHAT', targetId: input.id, details }, now),
-    // As writeReceipt sets it on the general path.
+    // As writeReceipt sets them on the general path.
     deadlineAt: new Date(Date.parse(now) + deps.settings.erasureRetryMs).toISOString(),
+    leasedUntil: leaseFrom(now),
   });
   if (!erased) return undefined;
   const result: DeleteChatResult = {

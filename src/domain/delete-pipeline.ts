@@ -1,5 +1,6 @@
 import type { Db } from '../data/db.ts';
 import type { ErasedScope } from '../data/erased-rows.repository.ts';
+import type { ErasureDeliveryRow } from '../data/tables.ts';
 import type { ChatEvent } from '../live/events.ts';
 import type { DeletedKind } from './deletion-observer.ts';
 import type { Deps } from './deps.ts';
@@ -20,7 +21,7 @@ import type { Scope } from './scope.ts';
 //    outbox entry per erasure target of the flow (what it erases is read before it acts).
 // 2. After the commit, one step: end the streams it cancelled, count the rows for the
 //    metrics, tell the chats' subscribers, make what was erased now unreadable in the
-//    database files, and wake the outbox's worker.
+//    database files, and hand the outbox entries to the outbox's worker.
 //
 // A rule that applies to every delete (a dry run, a legal hold, an outbox of copies to
 // erase elsewhere) belongs here, once.
@@ -39,9 +40,9 @@ export interface Aftermath {
   erasure: 'now' | 'queued' | 'none';
   /** A permanent delete's receipt, written in its transaction. */
   receipt?: ReceiptRequest;
-  /** Set by the pipeline: the request, and how many outbox entries it wrote for copies elsewhere. */
+  /** Set by the pipeline: the request, and the outbox entries it wrote for copies elsewhere. */
   requestId?: string;
-  copies?: number;
+  copies?: readonly ErasureDeliveryRow[];
 }
 
 /** One delete's own steps; `runDelete` puts them in order. */
@@ -71,8 +72,8 @@ export async function deleteInTransaction<T, R>(deps: Deps, scope: Scope, steps:
     const copies = reach && (await copiesToErase(trx, scope.tenantId, reach.flowId, reach.erased));
     const done = await steps.act(trx, target);
     if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
-    if (done.after.receipt) await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings);
-    return { ...done, after: { ...done.after, requestId: scope.requestId, copies: copies?.targets.length ?? 0 } };
+    const entries = done.after.receipt ? await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings) : [];
+    return { ...done, after: { ...done.after, requestId: scope.requestId, copies: entries } };
   });
 }
 
@@ -83,9 +84,9 @@ export async function afterDelete(deps: Deps, after: Aftermath): Promise<void> {
   for (const event of after.chatEvents ?? []) deps.live.publishChatEvent(event);
   if (after.receipt) {
     const { id, action, targetType, targetId } = after.receipt;
-    deps.deletions.receipted({ receiptId: id, action, targetType, targetId, requestId: after.requestId ?? '', copies: after.copies ?? 0 });
+    deps.deletions.receipted({ receiptId: id, action, targetType, targetId, requestId: after.requestId ?? '', copies: after.copies?.length ?? 0 });
   }
-  if (after.copies) deps.outbox.kick();
+  deps.outbox.deliver(after.copies ?? []);
   if (after.erasure === 'now') await deps.store.flushErasure();
 }
 

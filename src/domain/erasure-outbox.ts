@@ -12,9 +12,12 @@ import type { Settings } from './settings.ts';
 // wrote in their own transactions (erasure-receipts.ts), so a delete never waits for nor
 // fails because of a target, and a committed delete is never forgotten.
 //
-// At least once, never twice at the same time: a replica claims due entries with SKIP
-// LOCKED and holds each under a lease while it delivers; one that dies (kill -9) mid-way
-// leaves its lease to run out, and the entry is delivered again by whoever claims it next.
+// At least once, never twice at the same time: every entry is held under a lease while it
+// is delivered. The process whose delete wrote an entry holds it from the start (its lease
+// is written with it, leaseFrom) and is handed it after the commit (deliver), so a delete's
+// copies cost no claim; a replica claims the other due entries (retries, leases that ran
+// out) with SKIP LOCKED. One that dies (kill -9) mid-way leaves its lease to run out, and
+// the entry is delivered again by whoever claims it next.
 // Receivers see the event's `id` again on a repeat. A failed attempt is retried with
 // exponential backoff (1 s, 2 s, 4 s … up to ERASURE_RETRY_MAX_MS) until its deadline
 // (ERASURE_RETRY_HOURS after the delete); the attempt that fails at the deadline makes the
@@ -26,8 +29,13 @@ import type { Settings } from './settings.ts';
  * by a crash waits at most this long for another claim.
  */
 export const DELIVERY_LEASE_MS = 30_000;
-/** Entries one claim takes, delivered side by side. */
+/** Entries one round takes, delivered side by side. */
 const BATCH = 16;
+
+/** The lease an entry written at `at` is held under by its writer, which delivers it (deliver). */
+export function leaseFrom(at: string): string {
+  return new Date(Date.parse(at) + DELIVERY_LEASE_MS).toISOString();
+}
 /** Room for an error message in the receipt, which is shown to the tenant. */
 const MAX_ERROR = 500;
 
@@ -44,7 +52,12 @@ export function retryDelayMs(attempts: number, maxMs: number): number {
 }
 
 export class ErasureOutbox {
-  private readonly rounds = new Coalesced<'due'>(() => this.drain());
+  private readonly rounds = new Coalesced<'due' | 'handed'>((work) => (work === 'due' ? this.drain() : this.deliverHanded()));
+  /** Entries this process wrote, leased, and has yet to attempt. */
+  private handed: ErasureDeliveryRow[] = [];
+  // A target's kind, url, key pattern and secret never change (removal only marks it), so
+  // what was read once serves every later delivery to it.
+  private readonly targets = new Map<string, ErasureTargetRow>();
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -64,13 +77,21 @@ export class ErasureOutbox {
 
   /** Delivers what is due now, unless already at it (then once more after). */
   kick(): void {
-    if (this.stopped) return;
-    this.rounds
-      .run('due')
-      .catch((error: unknown) => console.error('erasure outbox: delivery round failed; it is retried at the next poll', error));
+    this.begin('due');
   }
 
-  /** Resolves when no delivery round is under way (what was due has been attempted). */
+  /**
+   * Takes, after their commit, entries this process wrote under its own lease (leaseFrom):
+   * they are attempted without a claim, those that come while a round is under way together
+   * in the next. Once closing, they are left to their lease, and then to any replica.
+   */
+  deliver(entries: readonly ErasureDeliveryRow[]): void {
+    if (this.stopped || entries.length === 0) return;
+    this.handed.push(...entries);
+    this.begin('handed');
+  }
+
+  /** Resolves when no delivery round is under way (what was due or handed has been attempted). */
   idle(): Promise<void> {
     return this.rounds.idle();
   }
@@ -82,16 +103,36 @@ export class ErasureOutbox {
     await this.erasers.close();
   }
 
+  private begin(work: 'due' | 'handed'): void {
+    if (this.stopped) return;
+    this.rounds
+      .run(work)
+      .catch((error: unknown) => console.error('erasure outbox: delivery round failed; it is retried at the next poll', error));
+  }
+
   private async drain(): Promise<void> {
     while (!this.stopped) {
       const now = isoNow(this.clock);
-      const leaseUntil = new Date(Date.parse(now) + DELIVERY_LEASE_MS).toISOString();
-      const claimed = await claimDueDeliveries(this.store.db, now, leaseUntil, BATCH);
+      const claimed = await claimDueDeliveries(this.store.db, now, leaseFrom(now), BATCH);
       if (claimed.length === 0) return;
-      const targets = new Map((await findTargetsByIds(this.store.db, [...new Set(claimed.map((d) => d.target_id))])).map((t) => [t.id, t]));
-      const attempts = await Promise.all(claimed.map((delivery) => this.attempt(delivery, targets.get(delivery.target_id)!)));
-      await this.record(attempts, leaseUntil);
+      await this.round(claimed);
     }
+  }
+
+  private async deliverHanded(): Promise<void> {
+    while (!this.stopped && this.handed.length > 0) await this.round(this.handed.splice(0, BATCH));
+  }
+
+  /** Attempts entries held under their lease, side by side, and records the outcomes. */
+  private async round(entries: readonly ErasureDeliveryRow[]): Promise<void> {
+    const targets = await this.targetsOf(entries);
+    await this.record(await Promise.all(entries.map((delivery) => this.attempt(delivery, targets.get(delivery.target_id)!))));
+  }
+
+  private async targetsOf(entries: readonly ErasureDeliveryRow[]): Promise<Map<string, ErasureTargetRow>> {
+    const missing = [...new Set(entries.map((d) => d.target_id))].filter((id) => !this.targets.has(id));
+    for (const target of await findTargetsByIds(this.store.db, missing)) this.targets.set(target.id, target);
+    return this.targets;
   }
 
   /** One attempt: undefined when confirmed, else why not. */
@@ -111,20 +152,21 @@ export class ErasureOutbox {
   }
 
   /**
-   * Records a round's outcomes while its claim still holds them (a lease that ran out was
-   * taken over, and that claim records its own): the confirmed ones in one statement.
+   * Records a round's outcomes: the confirmed ones in one statement, whoever holds them now
+   * (a copy confirmed erased is erased); a failure only while this round's lease still holds
+   * it (a lease that ran out was taken over, and that claim records its own).
    */
-  private async record(attempts: readonly Attempt[], leaseUntil: string): Promise<void> {
+  private async record(attempts: readonly Attempt[]): Promise<void> {
     const now = isoNow(this.clock);
     const confirmed = attempts.filter((a) => a.error === undefined);
-    const recorded = new Set(await completeDeliveries(this.store.db, confirmed.map((a) => a.delivery.id), leaseUntil, now));
+    const recorded = new Set(await completeDeliveries(this.store.db, confirmed.map((a) => a.delivery.id), now));
     for (const a of confirmed) if (recorded.has(a.delivery.id)) this.tell('delivered', a);
     for (const a of attempts) {
       if (a.error === undefined) continue;
       const attempts = a.delivery.attempts + 1;
       const failed = now >= a.delivery.deadline_at;
       const next = Math.min(Date.parse(now) + retryDelayMs(attempts, this.settings.erasureRetryMaxMs), Date.parse(a.delivery.deadline_at));
-      const kept = await recordFailure(this.store.db, { id: a.delivery.id, leasedUntil: leaseUntil }, {
+      const kept = await recordFailure(this.store.db, { id: a.delivery.id, leasedUntil: a.delivery.leased_until! }, {
         status: failed ? 'FAILED' : 'PENDING',
         attempts,
         last_error: a.error,

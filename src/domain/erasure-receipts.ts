@@ -6,6 +6,7 @@ import { deliveriesOfReceipt, findReceipt, insertReceipt } from '../data/receipt
 import type { ErasureDeliveryRow, ErasureReceiptRow, ErasureStatus, ErasureTargetRow, ResourceType } from '../data/tables.ts';
 import { type ErasedRow, type ErasureEvent, MESSAGE_IDS_LIMIT } from './copy-erasure.ts';
 import type { Deps } from './deps.ts';
+import { leaseFrom } from './erasure-outbox.ts';
 import { newId } from './ids.ts';
 import type { Scope } from './scope.ts';
 import type { Settings } from './settings.ts';
@@ -119,7 +120,10 @@ export async function copiesToErase(trx: Db, tenantId: string, flowId: string, e
   };
 }
 
-/** Inside the delete's transaction: the receipt, and one outbox entry per target. */
+/**
+ * Inside the delete's transaction: the receipt, and one outbox entry per target, held under
+ * this process's lease; answers the entries, for the outbox to deliver once committed.
+ */
 export async function writeReceipt(
   trx: Db,
   scope: Pick<Scope, 'tenantId'>,
@@ -127,7 +131,7 @@ export async function writeReceipt(
   copies: CopiesToErase | undefined,
   at: string,
   settings: Pick<Settings, 'erasureRetryMs'>,
-): Promise<void> {
+): Promise<ErasureDeliveryRow[]> {
   const receipt: ErasureReceiptRow = {
     id: request.id,
     tenant_id: scope.tenantId,
@@ -141,7 +145,7 @@ export async function writeReceipt(
     erasure_job_id: request.erasureJobId ?? null,
   };
   await insertReceipt(trx, receipt);
-  if (!copies) return;
+  if (!copies) return [];
   const deadline = new Date(Date.parse(at) + settings.erasureRetryMs).toISOString();
   const deliveries = copies.targets.map((target): ErasureDeliveryRow => {
     const id = newId();
@@ -158,11 +162,12 @@ export async function writeReceipt(
       created_at: at,
       next_attempt_at: at,
       deadline_at: deadline,
-      leased_until: null,
+      leased_until: leaseFrom(at),
       completed_at: null,
     };
   });
   await insertDeliveries(trx, deliveries);
+  return deliveries;
 }
 
 /** The tenant's receipt, or undefined (another tenant's is as missing as one never written). */

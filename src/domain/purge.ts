@@ -26,7 +26,6 @@ export async function purgeExpiredThreads(
 ): Promise<number> {
   const requestId = newId();
   let purged = 0;
-  let copiesQueued = false;
   for (;;) {
     const now = isoNow(deps.clock);
     const batch = await findExpiredThreads(deps.store.db, now, 100);
@@ -54,12 +53,12 @@ export async function purgeExpiredThreads(
           now,
         );
         const receipt = receiptFor(entry, { threads: 1, messages: deletedMessageCount, ...streams });
-        await writeReceipt(trx, { tenantId: thread.tenant_id }, receipt, copies, now, deps.settings);
-        const notice = { receiptId: receipt.id, action: receipt.action, targetType: 'THREAD', targetId: thread.id, requestId, copies: copies?.targets.length ?? 0 };
-        return { deletedMessageCount, notice };
+        const entries = await writeReceipt(trx, { tenantId: thread.tenant_id }, receipt, copies, now, deps.settings);
+        const notice = { receiptId: receipt.id, action: receipt.action, targetType: 'THREAD', targetId: thread.id, requestId, copies: entries.length };
+        return { deletedMessageCount, notice, entries };
       });
       if (erased === undefined) continue;
-      copiesQueued ||= erased.notice.copies > 0;
+      deps.outbox.deliver(erased.entries);
       deps.deletions.receipted(erased.notice);
       deps.deletions.deleted('thread', 1);
       deps.deletions.deleted('message', erased.deletedMessageCount);
@@ -67,7 +66,6 @@ export async function purgeExpiredThreads(
       onProgress?.(purged);
     }
   }
-  if (copiesQueued) deps.outbox.kick();
   if (purged > 0) await deps.store.flushErasure();
   return purged;
 }

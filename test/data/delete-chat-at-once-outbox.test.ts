@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ErasureDeliveryRow } from '../../src/data/tables.ts';
 import type { ErasureEvent } from '../../src/domain/copy-erasure.ts';
+import { leaseFrom } from '../../src/domain/erasure-outbox.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { createChat, createFlow, createThread, postMessage } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
@@ -59,21 +61,21 @@ const OUTBOX = [/^update "erasure_deliveries" set/, /^select \* from "erasure_ta
 
 /**
  * deleteChat, its receipt, every statement the delete ran (the API key lookups and the
- * outbox's worker aside), and how often it woke the outbox: held meanwhile, so the rows
- * stay as the delete wrote them until the test kicks it.
+ * outbox's worker aside), and the outbox entries it handed the outbox: held meanwhile, so
+ * the rows stay as the delete wrote them until the test delivers them.
  */
 async function deleteChatCounted(chatId: string) {
   const outbox = t.app.deps.outbox;
-  let kicks = 0;
-  outbox.kick = () => void kicks++;
+  const handed: ErasureDeliveryRow[] = [];
+  outbox.deliver = (entries) => void handed.push(...entries);
   t.queries.length = 0;
   try {
     const deleted = (await t.gql(DELETE_CHAT, { id: chatId })).body.data.deleteChat;
     const statements = t.queries.filter((q) => !/api_keys/.test(q) && !OUTBOX.some((o) => o.test(q)));
     const receipt = await t.app.deps.store.db.selectFrom('erasure_receipts').selectAll().where('target_id', '=', chatId).executeTakeFirstOrThrow();
-    return { deleted: { ...deleted, receipt }, statements, kicks };
+    return { deleted: { ...deleted, receipt }, statements, handed };
   } finally {
-    delete (outbox as { kick?: unknown }).kick;
+    delete (outbox as { deliver?: unknown }).deliver;
   }
 }
 
@@ -114,13 +116,13 @@ describe.skipIf(ENGINE !== 'postgres')('deleteChat in one statement on PostgreSQ
     await removeTarget(removed);
     const { chatId, full, empty, messages } = await chatOfTwoThreads(flowId);
 
-    const { deleted, statements, kicks } = await deleteChatCounted(chatId);
+    const { deleted, statements, handed } = await deleteChatCounted(chatId);
     expect(deleted).toMatchObject({ __typename: 'DeleteChatSuccess', deletedThreadCount: 2, deletedMessageCount: 4 });
     expectOneStatement(statements);
-    // It wrote copies, so it woke the outbox.
-    expect(kicks).toBe(1);
 
     const rows = await deliveries(deleted.receipt.id);
+    // Written under this process's lease, and handed to its outbox as written.
+    expect([...handed].sort((a, b) => a.target_id.localeCompare(b.target_id))).toEqual(rows);
     expect(rows.map((r) => r.target_id).sort()).toEqual([targetA, targetB].sort());
     const receipt = deleted.receipt;
     const at = receipt.requested_at;
@@ -135,7 +137,7 @@ describe.skipIf(ENGINE !== 'postgres')('deleteChat in one statement on PostgreSQ
         created_at: at,
         next_attempt_at: at,
         deadline_at: deadline,
-        leased_until: null,
+        leased_until: leaseFrom(at),
         completed_at: null,
       });
       expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -166,7 +168,7 @@ describe.skipIf(ENGINE !== 'postgres')('deleteChat in one statement on PostgreSQ
     expect(new Set(rows.map((r) => r.id)).size).toBe(2);
     expect(JSON.parse(receipt.counts)).toEqual({ chats: 1, threads: 2, messages: 4, streams: 0, streamEvents: 0 });
 
-    t.app.deps.outbox.kick();
+    t.app.deps.outbox.deliver(handed);
     await t.app.deps.outbox.idle();
     const stored = new Map(rows.map((r) => [r.target_id, JSON.parse(r.event) as ErasureEvent]));
     for (const [receiver, target] of [
@@ -223,8 +225,11 @@ describe.skipIf(ENGINE !== 'postgres')('deleteChat in one statement on PostgreSQ
     const renamed = JSON.parse(JSON.stringify(slowEvent), (_key, value: unknown) => (typeof value === 'string' ? (rename.get(value) ?? value) : value)) as ErasureEvent;
     expect(JSON.stringify(sorted(fastEvent))).toBe(JSON.stringify(sorted(renamed)));
     expect(fast!.deadline_at).toBe(new Date(Date.parse(fast!.created_at) + t.app.deps.settings.erasureRetryMs).toISOString());
-    expect({ ...fast, id: '', receipt_id: '', event: '', created_at: '', next_attempt_at: '', deadline_at: '' }).toEqual({
+    expect(fast!.leased_until).toBe(leaseFrom(fast!.created_at));
+    expect(slow!.leased_until).toBe(leaseFrom(slow!.created_at));
+    expect({ ...fast, id: '', receipt_id: '', event: '', created_at: '', next_attempt_at: '', deadline_at: '', leased_until: '' }).toEqual({
       ...slow,
+      leased_until: '',
       id: '',
       receipt_id: '',
       event: '',
@@ -257,8 +262,8 @@ describe.skipIf(ENGINE !== 'postgres')('deleteChat in one statement on PostgreSQ
     const first = await chatOfTwoThreads(flowId);
     const bare = await chatOfTwoThreads(await createFlow(t, 'No targets'));
     for (const chatId of [first.chatId, bare.chatId]) {
-      const { deleted, statements, kicks } = await deleteChatCounted(chatId);
-      expect(kicks).toBe(0);
+      const { deleted, statements, handed } = await deleteChatCounted(chatId);
+      expect(handed).toEqual([]);
       expect(deleted).toMatchObject({ __typename: 'DeleteChatSuccess', deletedThreadCount: 2, deletedMessageCount: 4 });
       expectOneStatement(statements);
       expect(await deliveries(deleted.receipt.id)).toEqual([]);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ChatToDeleteAtOnce, ErasedAtOnce } from '../data-store.ts';
 import type { Db } from '../db.ts';
+import type { ErasureDeliveryRow } from '../tables.ts';
 import { redactIdempotentAnswersQuery } from '../idempotency.repository.ts';
 import { countMessagesOfChatUpToQuery } from '../messages.repository.ts';
 import { ACTIVE_STATUSES } from '../streams.repository.ts';
@@ -30,12 +31,12 @@ export async function deleteSmallChatAtOnce(db: Db, input: ChatToDeleteAtOnce): 
   const [row] = await deleteAtOnceStatement(db, input);
   if (!row) return undefined;
   const { threads, messages, copies, ...auditRow } = row;
-  return { threads: Number(threads), messages: Number(messages), copies: Number(copies), audit: auditRow };
+  return { threads: Number(threads), messages: Number(messages), copies: copies ?? [], audit: auditRow };
 }
 
 /** Compiled once: every delete of a small chat runs it, and Kysely's building was its main cost here. */
 const deleteAtOnceStatement = compiledOnce(
-  (db, { tenantId, chatId, expectedVersion, maxMessages, audit, receiptId, deadlineAt }: ChatToDeleteAtOnce) =>
+  (db, { tenantId, chatId, expectedVersion, maxMessages, audit, receiptId, deadlineAt, leasedUntil }: ChatToDeleteAtOnce) =>
     db
       .with('c', (q) =>
         q.selectFrom('chats').select('version').where('tenant_id', '=', tenantId).where('id', '=', chatId).where('deleted_at', 'is', null),
@@ -134,11 +135,11 @@ const deleteAtOnceStatement = compiledOnce(
                 sql.val(audit.at).as('created_at'),
                 sql.val(audit.at).as('next_attempt_at'),
                 sql.val(deadlineAt).as('deadline_at'),
-                sql<null>`null::text`.as('leased_until'),
+                sql.val(leasedUntil).as('leased_until'),
                 sql<null>`null::text`.as('completed_at'),
               ]),
           )
-          .returning('id'),
+          .returningAll(),
       )
       .with('r', () => redactIdempotentAnswersQuery(db, tenantId, audit.request_id, audit.at).where(sql<boolean>`exists (select from d)`))
       .with('a', (q) =>
@@ -186,5 +187,5 @@ const deleteAtOnceStatement = compiledOnce(
       )
       .selectFrom(['a', 't', 'm'])
       .selectAll('a')
-      .select(['t.n as threads', 'm.n as messages', sql<number>`(select count(*) from o)`.as('copies')]),
+      .select(['t.n as threads', 'm.n as messages', sql<ErasureDeliveryRow[] | null>`(select json_agg(o) from o)`.as('copies')]),
 );
