@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_URL, type Replica, freshSchema, startReplica } from '../replicas/processes.ts';
+import { type Replica, freshSchema, postgresMissing, startReplica } from '../replicas/processes.ts';
 import { eventually, startReceiver } from './webhook-receiver.ts';
 
 // The outbox survives a crash: a real `chat-gateway serve` process deletes chats whose
@@ -17,16 +17,6 @@ const SECRET = 'whsec_outbox_crash_secret';
 const BIN = new URL('../../bin/chat-gateway.js', import.meta.url).pathname;
 const RECEIPT = `{ id status completedAt copies { targetId name status attempts lastError completedAt } }`;
 
-async function postgresMissing(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return undefined;
-  } catch (error) {
-    return `PostgreSQL at ${PG_URL} is not reachable (${(error as Error).message})`;
-  }
-}
 const pgMissing = await postgresMissing();
 if (pgMissing) console.warn(`SKIPPED outbox crash tests on PostgreSQL: ${pgMissing}`);
 

@@ -1,10 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Server, createServer } from 'node:http';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_URL, type Replica, freshSchema, startReplica } from '../replicas/processes.ts';
-import { eventually } from './webhook-receiver.ts';
+import { type Replica, freshSchema, postgresMissing, startReplica } from '../replicas/processes.ts';
+import { eventually, startReceiver } from './webhook-receiver.ts';
 
 // The outbox with several replicas on one PostgreSQL database: three `chat-gateway serve`
 // processes, 30 permanent deletes spread over them at once, one webhook target whose
@@ -18,53 +15,8 @@ const CHATS = 30;
 const REPLICAS = 3;
 const ANSWER_DELAY_MS = 200;
 
-async function postgresMissing(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return undefined;
-  } catch (error) {
-    return `PostgreSQL at ${PG_URL} is not reachable (${(error as Error).message})`;
-  }
-}
 const missing = await postgresMissing();
 if (missing) console.warn(`SKIPPED outbox replica tests: ${missing}`);
-
-interface Got {
-  body: Record<string, unknown>;
-  signatureValid: boolean;
-  at: number;
-}
-
-/** A loopback receiver that checks each signature itself and answers 204 after `delayMs`. */
-async function startSlowReceiver(secret: string, delayMs: number) {
-  const received: Got[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (raw += chunk));
-    req.on('end', () => {
-      const header = String(req.headers['chat-gateway-signature'] ?? '');
-      const t = /(?:^|,)t=(\d+)/.exec(header)?.[1];
-      const v1 = /(?:^|,)v1=([0-9a-f]+)/.exec(header)?.[1];
-      const expected = t === undefined ? '' : createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex');
-      const signatureValid = v1 !== undefined && v1.length === expected.length && timingSafeEqual(Buffer.from(v1), Buffer.from(expected));
-      received.push({ body: JSON.parse(raw) as Record<string, unknown>, signatureValid, at: Date.now() });
-      setTimeout(() => res.writeHead(204).end(), delayMs);
-    });
-  });
-  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-  return {
-    url: `http://127.0.0.1:${port}/hooks/erasure`,
-    received,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 async function gql(replica: Replica, key: string, query: string, variables: Record<string, unknown> = {}) {
   const response = await fetch(`${replica.url}/graphql`, {
@@ -85,13 +37,13 @@ async function deliveredBy(replica: Replica): Promise<number> {
 
 describe.skipIf(missing !== undefined)(`erasure deliveries from ${REPLICAS} replicas on one PostgreSQL database${missing ? ` (SKIPPED: ${missing})` : ''}`, () => {
   let schema: Awaited<ReturnType<typeof freshSchema>>;
-  let receiver: Awaited<ReturnType<typeof startSlowReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let key: string;
   const replicas: Replica[] = [];
 
   beforeAll(async () => {
     schema = await freshSchema();
-    receiver = await startSlowReceiver(SECRET, ANSWER_DELAY_MS);
+    receiver = await startReceiver(SECRET, () => new Promise((resolve) => setTimeout(() => resolve(204), ANSWER_DELAY_MS)));
     const env = { DATABASE_URL: schema.url, ERASURE_TARGET_HOSTS: '127.0.0.1', LOG_LEVEL: 'error' };
     const out = execFileSync('node', [BIN, 'create-key', '--tenant', 'replicas', '--name', 'admin-key', '--scopes', 'read,write,delete,admin'], {
       env: { ...process.env, ...env },

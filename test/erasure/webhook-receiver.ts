@@ -7,14 +7,16 @@ export interface Received {
   raw: string;
   signatureValid: boolean;
   headers: Record<string, string | string[] | undefined>;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 /**
  * A real webhook receiver on loopback that verifies signatures as a user's would (HMAC-SHA256
  * of "<t>.<body>", Stripe's scheme), written here from the documented scheme, not the server's code.
- * `answer` decides each status: 204 by default.
+ * `answer` decides each status (204 by default), and may take its time.
  */
-export async function startReceiver(secret: string, answer: (n: number) => number = () => 204) {
+export async function startReceiver(secret: string, answer: (n: number) => number | Promise<number> = () => 204) {
   const received: Received[] = [];
   let server: Server | undefined;
   const listen = (port = 0) =>
@@ -29,8 +31,8 @@ export async function startReceiver(secret: string, answer: (n: number) => numbe
           const v1 = /(?:^|,)v1=([0-9a-f]+)/.exec(header)?.[1];
           const expected = t === undefined ? '' : createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex');
           const signatureValid = v1 !== undefined && v1.length === expected.length && timingSafeEqual(Buffer.from(v1), Buffer.from(expected));
-          received.push({ body: JSON.parse(raw) as Record<string, unknown>, raw, signatureValid, headers: req.headers });
-          res.writeHead(answer(received.length)).end();
+          received.push({ body: JSON.parse(raw) as Record<string, unknown>, raw, signatureValid, headers: req.headers, at: Date.now() });
+          void Promise.resolve(answer(received.length)).then((status) => res.writeHead(status).end());
         });
       });
       server.listen(port, '127.0.0.1', () => resolve((server!.address() as { port: number }).port));

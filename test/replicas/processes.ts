@@ -10,15 +10,22 @@ const bin = `${root}bin/chat-gateway.js`;
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Why the multi-replica tests cannot run here, or undefined when PostgreSQL and Redis answer. */
-export async function missingServices(): Promise<string | undefined> {
+/** Why the tests of PostgreSQL alone cannot run here, or undefined when it answers. */
+export async function postgresMissing(): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.end();
+    return undefined;
   } catch (error) {
     return `PostgreSQL at ${PG_URL} is not reachable (${(error as Error).message})`;
   }
+}
+
+/** Why the multi-replica tests cannot run here, or undefined when PostgreSQL and Redis answer. */
+export async function missingServices(): Promise<string | undefined> {
+  const pgMissing = await postgresMissing();
+  if (pgMissing) return pgMissing;
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
     await redis.connect();
