@@ -45,6 +45,7 @@ import pg from 'pg';
 import { serveRpc } from './lib/child-runtime.ts';
 import { type ProfileSummary, printProfile, summariseProfile } from './lib/profile.ts';
 import { KIND, benchId, copyDatabase, createBenchDatabase, finishLoad, insertChats, openForLoad } from './lib/seed.ts';
+import { postgresCpu, postgresCpuSince, processCpu } from './lib/proc-cpu.ts';
 import { shippedNodeFlags } from './lib/shipped.ts';
 import { BENCH_KEY, HttpClient, ROOT, flagArg, fmt, heading, intArg, percentile, reportLoad, sleep, table, tempDir, verdict } from './lib/util.ts';
 
@@ -327,44 +328,6 @@ async function startCliServer(databaseUrl: string, log: string): Promise<Server>
       process.removeListener('exit', kill);
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------
-// CPU time from /proc (Linux; elsewhere the CPU columns stay empty).
-
-const TICK_MS = (() => {
-  try {
-    return 1000 / (Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
-  } catch {
-    return 10;
-  }
-})();
-
-function processCpu(pid: number | string): { comm: string; ms: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU ms of every postgres process by pid (the whole cluster: other work on it counts too). */
-function postgresCpu(): Map<string, number> {
-  const all = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    const cpu = processCpu(pid);
-    if (cpu?.comm === 'postgres') all.set(pid, cpu.ms);
-  }
-  return all;
-}
-
-/** CPU ms the postgres processes used since `before` (those that exited meanwhile are left out). */
-function postgresCpuSince(before: Map<string, number>): number {
-  let ms = 0;
-  for (const [pid, now] of postgresCpu()) ms += now - (before.get(pid) ?? 0);
-  return ms;
 }
 
 // ---------------------------------------------------------------------------------------

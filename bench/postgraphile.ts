@@ -24,7 +24,7 @@
 // DEBUG=postgraphile:postgres log). --profile adds a load of ours under the V8 CPU
 // profiler and prints its top self-time functions.
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -33,6 +33,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { createApiKey } from '../src/domain/api-keys.ts';
 import { type QueryLog, type ServerChild, startServer } from './lib/child.ts';
 import { KIND, benchId } from './lib/seed.ts';
+import { postgresCpu, postgresCpuSince, processCpu } from './lib/proc-cpu.ts';
 import { printProfile, summariseProfile } from './lib/profile.ts';
 import { BENCH_KEY, ROOT, flagArg, fmt, heading, intArg, reportLoad, sleep, table, tempDir, verdict } from './lib/util.ts';
 
@@ -108,38 +109,6 @@ interface Run {
 
 const failed = (r: Run) => r.non2xx + r.notDeleted + r.errors;
 
-// CPU time per process from /proc (Linux; elsewhere the CPU columns stay empty): where a
-// request's time goes on a machine whose cores the servers, PostgreSQL and the load share.
-const TICK_MS = 1000 / (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function processCpu(pid: number | string): { comm: string; ms: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The CPU time of every postgres process (all databases: other work on the cluster counts too). */
-function postgresCpu(): Map<string, number> {
-  const all = new Map<string, number>();
-  if (!existsSync('/proc/self/stat')) return all;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cpu = processCpu(pid);
-    if (cpu?.comm === 'postgres') all.set(pid, cpu.ms);
-  }
-  return all;
-}
-
 interface CpuUse {
   /** ms of CPU per request: the server process, the postgres processes, the load generator (this process). */
   server: number;
@@ -154,9 +123,7 @@ function cpuMeter(serverPid: number) {
   return (requests: number): CpuUse | undefined => {
     const serverNow = processCpu(serverPid)?.ms;
     if (server === undefined || serverNow === undefined || requests === 0) return undefined;
-    let pgMs = 0;
-    // A backend started during the run counts whole; one that ended during it is lost.
-    for (const [pid, ms] of postgresCpu()) pgMs += ms - (postgres.get(pid) ?? 0);
+    const pgMs = postgresCpuSince(postgres);
     const used = process.cpuUsage(self);
     return { server: (serverNow - server) / requests, postgres: pgMs / requests, load: (used.user + used.system) / 1000 / requests };
   };
