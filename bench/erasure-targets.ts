@@ -46,6 +46,7 @@ import { serveRpc } from './lib/child-runtime.ts';
 import { type ProfileSummary, printProfile, summariseProfile } from './lib/profile.ts';
 import { KIND, benchId, copyDatabase, createBenchDatabase, finishLoad, insertChats, openForLoad } from './lib/seed.ts';
 import { postgresCpu, postgresCpuSince, processCpu } from './lib/proc-cpu.ts';
+import { insertPostgresChats } from './lib/seed-postgres.ts';
 import { shippedNodeFlags } from './lib/shipped.ts';
 import { BENCH_KEY, HttpClient, ROOT, flagArg, fmt, heading, intArg, percentile, reportLoad, sleep, table, tempDir, verdict } from './lib/util.ts';
 
@@ -768,34 +769,14 @@ async function postgresEngine(): Promise<Engine | undefined> {
     await client.connect();
     const { rows } = await client.query<{ id: string }>(`select id from tenants where name = 'bench'`);
     const tenantId = rows[0]!.id;
-    // benchId(kind, i) in SQL (checked below).
-    const id = (kind: number, expr: string) => `lpad(to_hex(${kind}), 8, '0') || '-0000-4000-8000-' || lpad((${expr})::text, 12, '0')`;
-    const at = `'2025-01-01T00:00:00.000Z'`;
-    await client.query(`insert into flows (id, tenant_id, name, type, created_at) values ($1, $2, 'Bench flow', 'CHATFLOW', ${at})`, [flowId, tenantId]);
-    await client.query(
-      `insert into chats (id, tenant_id, flow_id, title, version, created_at, updated_at)
-       select ${id(KIND.chat, 'i')}, $1, $2, 'Bench chat ' || i, 1, ${at}, ${at} from generate_series(1, ${CHATS}) i`,
-      [tenantId, flowId],
-    );
-    await client.query(
-      `insert into threads (id, tenant_id, chat_id, flow_id, title, version, created_at, updated_at)
-       select ${id(KIND.thread, 'i')}, $1, ${id(KIND.chat, 'i')}, $2, 'Thread', 1, ${at}, ${at} from generate_series(1, ${CHATS}) i`,
-      [tenantId, flowId],
-    );
-    const chat = `((j - 1) / ${MESSAGES_PER_CHAT} + 1)`;
-    await client.query(
-      `insert into messages (id, tenant_id, flow_id, chat_id, thread_id, role, content, session_id, chat_type, created_at)
-       select ${id(KIND.message, 'j')}, $1, $2, ${id(KIND.chat, chat)}, ${id(KIND.thread, chat)},
-              case j % 2 when 0 then 'USER' else 'ASSISTANT' end,
-              'bench message ' || j || ': the quick brown fox jumps over the lazy dog, then asks the support bot about its invoice.',
-              'session-' || ${chat}, 'INTERNAL', ${at}
-       from generate_series(1, ${CHATS * MESSAGES_PER_CHAT}) j`,
-      [tenantId, flowId],
-    );
-    await client.query('vacuum analyze chats, threads, messages');
-    const check = await client.query<{ id: string }>(`select ${id(KIND.chat, '7')} as id`);
+    await insertPostgresChats(client, {
+      tenantId,
+      flowId,
+      chats: CHATS,
+      messagesPerChat: MESSAGES_PER_CHAT,
+      content: (j) => `'bench message ' || ${j} || ': the quick brown fox jumps over the lazy dog, then asks the support bot about its invoice.'`,
+    });
     await client.end();
-    if (check.rows[0]!.id !== benchId(KIND.chat, 7)) throw new Error(`chat ids differ from benchId: ${check.rows[0]!.id}`);
   }
   return { name: 'PostgreSQL', urls, keys, flowId, postgres: true, cleanUp };
 }

@@ -35,6 +35,7 @@ import { type QueryLog, type ServerChild, startServer } from './lib/child.ts';
 import { KIND, benchId } from './lib/seed.ts';
 import { postgresCpu, postgresCpuSince, processCpu } from './lib/proc-cpu.ts';
 import { printProfile, summariseProfile } from './lib/profile.ts';
+import { insertPostgresChats } from './lib/seed-postgres.ts';
 import { BENCH_KEY, ROOT, flagArg, fmt, heading, intArg, reportLoad, sleep, table, tempDir, verdict } from './lib/util.ts';
 
 const ROUNDS = intArg('rounds', 3);
@@ -272,33 +273,14 @@ async function fill(db: string) {
   await app.close();
   const client = new pg.Client({ connectionString: db });
   await client.connect();
-  // benchId(kind, i) in SQL (checked below).
-  const id = (kind: number, expr: string) => `lpad(to_hex(${kind}), 8, '0') || '-0000-4000-8000-' || lpad((${expr})::text, 12, '0')`;
-  const at = `'2025-01-01T00:00:00.000Z'`;
-  const flowId = benchId(KIND.flow, 1);
-  await client.query(`insert into flows (id, tenant_id, name, type, created_at) values ($1, $2, 'Bench flow', 'CHATFLOW', ${at})`, [flowId, tenantId]);
-  await client.query(
-    `insert into chats (id, tenant_id, flow_id, title, version, created_at, updated_at)
-     select ${id(KIND.chat, 'i')}, $1, $2, 'Bench chat ' || i, 1, ${at}, ${at} from generate_series(1, ${CHATS}) i`,
-    [tenantId, flowId],
-  );
-  await client.query(
-    `insert into threads (id, tenant_id, chat_id, flow_id, title, version, created_at, updated_at)
-     select ${id(KIND.thread, 'i')}, $1, ${id(KIND.chat, 'i')}, $2, 'Thread', 1, ${at}, ${at} from generate_series(1, ${CHATS}) i`,
-    [tenantId, flowId],
-  );
-  await client.query(
-    `insert into messages (id, tenant_id, flow_id, chat_id, thread_id, role, content, session_id, chat_type, created_at)
-     select ${id(KIND.message, 'j')}, $1, $2, ${id(KIND.chat, `(j - 1) / ${MESSAGES_PER_CHAT} + 1`)}, ${id(KIND.thread, `(j - 1) / ${MESSAGES_PER_CHAT} + 1`)},
-            case j % 2 when 0 then 'USER' else 'ASSISTANT' end, 'bench message number ' || j || repeat(' lorem ipsum', 8),
-            'session-' || ((j - 1) / ${MESSAGES_PER_CHAT} + 1), 'INTERNAL', ${at}
-     from generate_series(1, ${CHATS * MESSAGES_PER_CHAT}) j`,
-    [tenantId, flowId],
-  );
-  await client.query('vacuum analyze');
-  const { rows } = await client.query<{ id: string }>(`select ${id(KIND.chat, '7')} as id`);
+  await insertPostgresChats(client, {
+    tenantId,
+    flowId: benchId(KIND.flow, 1),
+    chats: CHATS,
+    messagesPerChat: MESSAGES_PER_CHAT,
+    content: (j) => `'bench message number ' || ${j} || repeat(' lorem ipsum', 8)`,
+  });
   await client.end();
-  if (rows[0]!.id !== benchId(KIND.chat, 7)) throw new Error(`chat ids differ from benchId: ${rows[0]!.id}`);
 }
 
 function pickMedian(runs: Run[]): Run {
