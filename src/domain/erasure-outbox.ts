@@ -31,6 +31,11 @@ import type { Settings } from './settings.ts';
 export const DELIVERY_LEASE_MS = 30_000;
 /** Entries one round takes, delivered side by side. */
 const BATCH = 16;
+/**
+ * Entries handed over and not yet attempted that are kept in memory; more (targets slower
+ * than the deletes, for long) wait in the outbox for their lease to run out, and a claim.
+ */
+const MAX_HANDED = 1024;
 
 /** The lease an entry written at `at` is held under by its writer, which delivers it (deliver). */
 export function leaseFrom(at: string): string {
@@ -83,11 +88,12 @@ export class ErasureOutbox {
   /**
    * Takes, after their commit, entries this process wrote under its own lease (leaseFrom):
    * they are attempted without a claim, those that come while a round is under way together
-   * in the next. Once closing, they are left to their lease, and then to any replica.
+   * in the next. Once closing, or beyond MAX_HANDED, they are left to their lease, and then
+   * to any replica.
    */
   deliver(entries: readonly ErasureDeliveryRow[]): void {
     if (this.stopped || entries.length === 0) return;
-    this.handed.push(...entries);
+    this.handed.push(...entries.slice(0, MAX_HANDED - this.handed.length));
     this.begin('handed');
   }
 
