@@ -12,6 +12,7 @@ import { type DeliveryOutcome, ErasureOutbox } from './domain/erasure-outbox.ts'
 import type { Settings } from './domain/settings.ts';
 import { purgeExpiredIdempotencyKeys } from './domain/idempotency.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
+import { runAllRetention } from './domain/retention.ts';
 import { endActiveStreams } from './domain/streams.ts';
 import { type TokenSource, echoTokens } from './domain/token-sources.ts';
 import { type Gateway, createGateway } from './http/yoga.ts';
@@ -90,6 +91,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     deletions: {
       deleted: metrics.deleted,
       receipted: (notice) => logger.info(notice, 'erasure receipt'),
+      retained: (notice) => {
+        metrics.retained(notice);
+        logger.info(notice, 'retention run');
+      },
     },
     auditChain: new AuditChain(store, options.sealTimer === false ? undefined : config.auditSealIntervalMs),
     clock,
@@ -120,10 +125,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             console.error('purge failed', error),
           );
         }, config.purgeIntervalMs).unref();
+  const retention = new AbortController();
+  let retaining: Promise<unknown> | undefined;
+  const retentionTimer =
+    config.retentionIntervalMs === 0
+      ? undefined
+      : setInterval(() => {
+          // One run at a time here; the lease keeps replicas to one at a time too.
+          retaining ??= runAllRetention(deps, { dryRun: false, signal: retention.signal })
+            .catch((error: unknown) => logger.error({ err: error }, 'retention run failed; it runs again at the next interval'))
+            .finally(() => (retaining = undefined));
+        }, config.retentionIntervalMs).unref();
   let closing: Promise<void> | undefined;
   /** Stops generators, ends their streams as CANCELLED, completes subscriptions, closes the database. */
   const shutDown = async () => {
     clearInterval(timer);
+    clearInterval(retentionTimer);
+    retention.abort();
+    await retaining;
     await live.stopTasks();
     // A database that is already gone must not keep the rest from shutting down.
     await endActiveStreams(deps, 'CANCELLED', 'the server shut down').catch((error: unknown) =>

@@ -18,6 +18,8 @@ export interface Config {
   purgeIntervalMs: number;
   /** How often the server seals new audit entries into their tenant's hash chain. */
   auditSealIntervalMs: number;
+  /** How often the server runs the retention policies; 0: never (runRetention and the CLI still do). */
+  retentionIntervalMs: number;
   idempotencyTtlMs: number;
   /** How long a claimed key may go unanswered before a retry takes it over (its request died). */
   idempotencyLeaseMs: number;
@@ -101,6 +103,7 @@ const settings = z
     ERASURE_RETRY_MAX_MS: numberSetting(60_000, 'a number of milliseconds ≥ 1000', (n) => n >= 1000),
     ERASURE_RETRY_HOURS: numberSetting(72, 'a positive number of hours', (n) => n > 0),
     AUDIT_SEAL_INTERVAL_MS: numberSetting(1000, 'a number of milliseconds ≥ 100', (n) => n >= 100),
+    RETENTION_INTERVAL_MS: numberSetting(3_600_000, 'a number of milliseconds ≥ 1000, or 0 for never', (n) => n === 0 || n >= 1000),
     LLM_BASE_URL: z.preprocess(unsetIfEmpty, z.undefined({ invalid_type_error: 'unset (only the built-in generator is supported yet)' })),
     LOG_LEVEL: z.preprocess(
       unsetIfEmpty,
@@ -147,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: string | 
     idempotencyLeaseMs: s.IDEMPOTENCY_LEASE_SECONDS * 1000,
     purgeIntervalMs: s.PURGE_INTERVAL_MS,
     auditSealIntervalMs: s.AUDIT_SEAL_INTERVAL_MS,
+    retentionIntervalMs: s.RETENTION_INTERVAL_MS,
     llmBaseUrl: undefined,
     erasureTargetHosts: s.ERASURE_TARGET_HOSTS,
     erasureRetryMaxMs: s.ERASURE_RETRY_MAX_MS,

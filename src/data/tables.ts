@@ -25,7 +25,7 @@ export const STREAM_EVENT_TYPES = ['STARTED', 'TOKEN', 'COMPLETED', 'CANCELLED',
 export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
 
 /** What an id can name: a NotFoundError says which, an audit entry's target is any but a deletion job. */
-export const RESOURCE_TYPES = ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'ERASURE_TARGET', 'RECEIPT', 'DELETION_JOB'] as const;
+export const RESOURCE_TYPES = ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'ERASURE_TARGET', 'RECEIPT', 'DELETION_JOB', 'RETENTION_POLICY'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export interface TenantTable {
@@ -231,6 +231,23 @@ export interface AuditChainHeadTable {
   hash: string | null;
 }
 
+export interface RetentionPolicyTable {
+  id: string;
+  tenant_id: string;
+  /** null: the tenant's default, for flows without a policy of their own. */
+  flow_id: string | null;
+  max_age_days: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A named lease: which process does a job only one may do at a time, until when. */
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  leased_until: string;
+}
+
 export interface Database {
   tenants: TenantTable;
   api_keys: ApiKeyTable;
@@ -247,9 +264,12 @@ export interface Database {
   erasure_receipts: ErasureReceiptTable;
   erasure_deliveries: ErasureDeliveryTable;
   audit_chain_heads: AuditChainHeadTable;
+  retention_policies: RetentionPolicyTable;
+  leases: LeaseTable;
 }
 
 export type FlowRow = Selectable<FlowTable>;
+export type RetentionPolicyRow = Selectable<RetentionPolicyTable>;
 export type ChatRow = Selectable<ChatTable>;
 export type ThreadRow = Selectable<ThreadTable>;
 export type MessageRow = Selectable<MessageTable>;

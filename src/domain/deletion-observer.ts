@@ -12,10 +12,19 @@ export interface ReceiptNotice {
   copies: number;
 }
 
+/** One tenant's retention run, as counted. */
+export interface RetentionNotice {
+  dryRun: boolean;
+  erasedChatCount: number;
+  erasedMessageCount: number;
+  heldChatCount: number;
+}
+
 /** Told of every committed delete (metrics, logs); the domain knows nothing of how it is counted. */
 export interface DeletionObserver {
   deleted(kind: DeletedKind, rows: number): void;
   receipted(notice: ReceiptNotice): void;
+  retained(notice: RetentionNotice): void;
 }
 
-export const ignoreDeletions: DeletionObserver = { deleted: () => {}, receipted: () => {} };
+export const ignoreDeletions: DeletionObserver = { deleted: () => {}, receipted: () => {}, retained: () => {} };

@@ -10,13 +10,14 @@ import { outboxBacklog } from '../data/outbox.repository.ts';
 /**
  * Prometheus metrics at /metrics: yoga's (requests and their durations, execution, errors, HTTP durations),
  * the process's, rows deleted by kind, the erasure queue's length and lag, and the outbox of
- * copies to erase elsewhere (pending, oldest, attempts by outcome). Each app
+ * copies to erase elsewhere (pending, oldest, attempts by outcome), and retention runs. Each app
  * has its own registry, so several apps in one process (tests) do not collide.
  */
 export function createMetrics(store: DataStore): {
   plugin: Plugin;
   deleted: DeletionObserver['deleted'];
   delivered: (outcome: DeliveryOutcome) => void;
+  retained: DeletionObserver['retained'];
   registry: Registry;
 } {
   const registry = new Registry();
@@ -67,8 +68,26 @@ export function createMetrics(store: DataStore): {
       this.set(oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
     },
   });
+  const retentionRuns = new Counter({
+    name: 'chat_gateway_retention_runs_total',
+    help: "Retention runs, one per tenant with policies in each run (dry runs apart: dry_run=\"true\")",
+    labelNames: ['dry_run'],
+    registers: [registry],
+  });
+  const retentionChats = new Counter({
+    name: 'chat_gateway_retention_chats_total',
+    help: 'Chats past their retention age, by outcome (erased, held: kept by a legal hold); dry runs not counted',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   return {
     registry,
+    retained: (notice) => {
+      retentionRuns.inc({ dry_run: String(notice.dryRun) });
+      if (notice.dryRun) return;
+      if (notice.erasedChatCount > 0) retentionChats.inc({ outcome: 'erased' }, notice.erasedChatCount);
+      if (notice.heldChatCount > 0) retentionChats.inc({ outcome: 'held' }, notice.heldChatCount);
+    },
     delivered: (outcome: DeliveryOutcome) => deliveries.inc({ outcome }),
     deleted: (kind: DeletedKind, rows: number) => {
       if (rows > 0) deleted.inc({ kind }, rows);
