@@ -74,32 +74,55 @@ export function createOutbox(store: DataStore, clock: Clock, settings: Settings,
   });
 }
 
+/**
+ * The domain's dependencies on an open, migrated store: for the server, and for CLI
+ * commands that erase as it does. `metrics` counts what they do (the server's); without,
+ * only logs tell.
+ */
+export async function createDeps(
+  config: Config,
+  store: DataStore,
+  options: { clock?: Clock | undefined; logger: Logger; metrics?: ReturnType<typeof createMetrics>; sealTimer: boolean },
+): Promise<Deps & { live: LiveHub }> {
+  const { logger, metrics } = options;
+  const live = config.redisUrl ? await redisLiveHub(config.redisUrl, config.liveConnectionTtlMs) : new LiveHub();
+  const clock = options.clock ?? systemClock;
+  const settings = settingsOf(config);
+  return {
+    store,
+    live,
+    erasureJobs: new ErasureJobs(store, clock),
+    outbox: createOutbox(store, clock, settings, logger, metrics?.delivered ?? (() => {})),
+    deletions: {
+      deleted: metrics?.deleted ?? (() => {}),
+      receipted: (notice) => logger.info(notice, 'erasure receipt'),
+      retained: (notice) => {
+        metrics?.retained(notice);
+        logger.info(notice, 'retention run');
+      },
+    },
+    auditChain: new AuditChain(store, options.sealTimer ? config.auditSealIntervalMs : undefined),
+    clock,
+    settings,
+  };
+}
+
+/** Stops what `createDeps` started: queued work is left for the next process, sealed what can be. */
+export async function closeDeps(deps: Deps & { live: LiveHub }, logger: Logger): Promise<void> {
+  await deps.live.close();
+  await deps.erasureJobs.close();
+  await deps.outbox.close();
+  await deps.auditChain.close().catch((error: unknown) => logger.error({ err: error }, 'could not seal the audit log at shutdown'));
+}
+
 /** The composition root: opens the database, migrates it and wires every layer. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const store = openDatabase(config.databaseUrl, { onQuery: options.onQuery, keyCacheMs: config.apiKeyCacheMs });
   await migrateToLatest(store);
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics(store);
-  const live = config.redisUrl ? await redisLiveHub(config.redisUrl, config.liveConnectionTtlMs) : new LiveHub();
-  const clock = options.clock ?? systemClock;
-  const settings = settingsOf(config);
-  const deps: Deps = {
-    store,
-    live,
-    erasureJobs: new ErasureJobs(store, clock),
-    outbox: createOutbox(store, clock, settings, logger, metrics.delivered),
-    deletions: {
-      deleted: metrics.deleted,
-      receipted: (notice) => logger.info(notice, 'erasure receipt'),
-      retained: (notice) => {
-        metrics.retained(notice);
-        logger.info(notice, 'retention run');
-      },
-    },
-    auditChain: new AuditChain(store, options.sealTimer === false ? undefined : config.auditSealIntervalMs),
-    clock,
-    settings,
-  };
+  const deps = await createDeps(config, store, { clock: options.clock, logger, metrics, sealTimer: options.sealTimer !== false });
+  const { live } = deps;
   const broken = await foreignKeysAtStartup(store);
   if (broken.length > 0) {
     console.error(`database has ${broken.length} broken foreign key(s); run chat-gateway doctor:\n  ${broken.slice(0, 10).join('\n  ')}`);
@@ -148,10 +171,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await endActiveStreams(deps, 'CANCELLED', 'the server shut down').catch((error: unknown) =>
       logger.error({ err: error }, 'could not mark active streams cancelled at shutdown'),
     );
-    await live.close();
-    await deps.erasureJobs.close();
-    await deps.outbox.close();
-    await deps.auditChain.close().catch((error: unknown) => logger.error({ err: error }, 'could not seal the audit log at shutdown'));
+    await closeDeps(deps, logger);
     await store.close();
   };
   return {

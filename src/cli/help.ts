@@ -34,6 +34,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'LLM_BASE_URL (must stay unset: only the built-in generator exists yet)',
       'ERASURE_TARGET_HOSTS (empty: no erasure target allowed; a comma-separated list of host or host:port),',
       '  ERASURE_RETRY_MAX_MS (60000; the longest pause between attempts), ERASURE_RETRY_HOURS (72; then a copy is FAILED)',
+      'RETENTION_INTERVAL_MS (3600000; how often the retention policies run; 0: only by runRetention and the retention command)',
     ],
   },
   migrate: {
@@ -76,6 +77,20 @@ export const COMMANDS: Record<string, CommandHelp> = {
     summary: 'erase the soft-deleted threads whose restore window has passed',
     details: ['The server does this on its own every PURGE_INTERVAL_MS; a progress bar shows on a terminal.'],
     settings: [DATABASE],
+  },
+  retention: {
+    usage: 'retention [--dry-run] [--config FILE]',
+    summary: "run every tenant's retention policies now: erase the chats past their age",
+    details: [
+      '--dry-run  count what a run would erase (and what a legal hold keeps) and change nothing',
+      'A chat whose last activity (its newest message, else its creation) is older than its',
+      "flow's policy, or the tenant's default, is erased as deleteChat(force: true) erases it,",
+      'copies elsewhere included; each erasure is audited with the actor system:retention.',
+      'The server does this on its own every RETENTION_INTERVAL_MS. One run at a time across',
+      'servers and commands: while one is under way this exits 1 and changes nothing.',
+      'Policies are set with the setRetentionPolicy mutation (an admin key).',
+    ],
+    settings: [DATABASE, 'REDIS_URL (set when the servers share live state: their subscribers are told)'],
   },
   doctor: {
     usage: 'doctor [--config FILE]',

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEMO_KEYS, seedDemo } from '../../seeds/demo.ts';
-import { createApp, createOutbox, settingsOf } from '../app.ts';
+import { closeDeps, createApp, createDeps, createOutbox, settingsOf } from '../app.ts';
 import { type Config, ConfigError, loadConfig } from '../config/config.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import type { DataStore } from '../data/data-store.ts';
@@ -11,6 +11,7 @@ import { diagnose } from '../domain/doctor.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
 import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
+import { runAllRetention } from '../domain/retention.ts';
 import { createLogger } from '../observability/logger.ts';
 import { verifyAuditLog } from '../domain/verify-audit.ts';
 import { listen } from '../server.ts';
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
       tenant: { type: 'string' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -140,6 +142,25 @@ async function main(argv: string[]): Promise<void> {
         for (const found of report.breaks) console.log(describeBreak(found));
         console.log(summary(report));
         if (report.breaks.length > 0) process.exitCode = 1;
+      });
+    case 'retention':
+      return withStore(config, async (store) => {
+        const logger = createLogger(config.logLevel);
+        const deps = await createDeps(config, store, { logger, sealTimer: false });
+        try {
+          const dryRun = values['dry-run'];
+          const outcomes = await runAllRetention(deps, { dryRun });
+          if (!outcomes) throw new UsageError('a retention run is already under way (a server or another command); try again when it ends');
+          if (outcomes.size === 0) console.log('No tenant has a retention policy; nothing to do.');
+          for (const [tenantId, o] of outcomes) {
+            const verb = dryRun ? 'would erase' : 'erased';
+            console.log(`tenant ${tenantId}: ${verb} ${o.erasedChatCount} chat(s) with ${o.erasedMessageCount} message(s); ${o.heldChatCount} kept by a legal hold`);
+          }
+          // Copies elsewhere get a first attempt here; what fails is retried by the server.
+          await deps.outbox.idle();
+        } finally {
+          await closeDeps(deps, logger);
+        }
       });
     case 'purge':
       return withStore(config, async (store) => {

@@ -41,7 +41,7 @@ async function exists(chatId: string, key?: string): Promise<boolean> {
 }
 
 /** A chat with `messages` messages, its last activity now (as the test clock stands). */
-async function chatWithMessages(flowId: string, messages: number, title = 'A chat', key?: string): Promise<string> {
+async function chatIn(flowId: string, messages: number, title = 'A chat', key?: string): Promise<string> {
   const chatId = await createChat(t, flowId, title, key);
   const threadId = await createThread(t, chatId, 'T', key);
   for (let i = 0; i < messages; i++) await postMessage(t, threadId, { content: `message ${i}` }, key);
@@ -117,16 +117,16 @@ describe('runRetention', () => {
   it('erases exactly the chats older than their policy, counts them, and audits each as system:retention', async () => {
     const kept = await createFlow(t, 'kept 30 days');
     const other = await createFlow(t, 'default applies');
-    const oldKept = await chatWithMessages(kept, 3, 'old, in the 30-day flow');
-    const oldOther = await chatWithMessages(other, 2, 'old, in a flow without its own policy');
+    const oldKept = await chatIn(kept, 3, 'old, in the 30-day flow');
+    const oldOther = await chatIn(other, 2, 'old, in a flow without its own policy');
     const emptyOld = await createChat(t, other, 'old and empty');
     t.clock.advance(20 * DAY);
-    const recent = await chatWithMessages(kept, 1, 'recent');
+    const recent = await chatIn(kept, 1, 'recent');
     // Activity renews a chat: an old chat with a new message is not old.
-    const renewed = await chatWithMessages(other, 1, 'renewed');
+    const renewed = await chatIn(other, 1, 'renewed');
     t.clock.advance(15 * DAY);
     await postMessage(t, await createThread(t, renewed), { content: 'still here' });
-    const ofB = await chatWithMessages(await createFlow(t, 'B', t.keys.b), 2, 'B’s old chat', t.keys.b);
+    const ofB = await chatIn(await createFlow(t, 'B', t.keys.b), 2, 'B’s old chat', t.keys.b);
     t.clock.advance(1 * DAY);
     // Now: oldKept and oldOther are 36 days old, recent is 16, renewed's last message is 1 day old.
     await setPolicy({ flowId: kept, maxAgeDays: 30 });
@@ -164,7 +164,7 @@ describe('runRetention', () => {
 
   it('a flow policy overrides the default for its flow, longer or shorter', async () => {
     const lenient = await createFlow(t, 'keeps 100 days');
-    const chatId = await chatWithMessages(lenient, 1);
+    const chatId = await chatIn(lenient, 1);
     t.clock.advance(50 * DAY);
     await setPolicy({ flowId: lenient, maxAgeDays: 100 });
     await setPolicy({ maxAgeDays: 10 });
@@ -174,7 +174,7 @@ describe('runRetention', () => {
 
   it('one run at a time: a run while another holds the lease answers a ValidationError and erases nothing', async () => {
     const flowId = await createFlow(t);
-    const chatId = await chatWithMessages(flowId, 1);
+    const chatId = await chatIn(flowId, 1);
     t.clock.advance(5 * DAY);
     await setPolicy({ maxAgeDays: 1 });
     const now = t.clock.now().toISOString();
@@ -191,8 +191,8 @@ describe('runRetention', () => {
   });
 
   it('the server-wide run covers every tenant with policies, each with its own run entry', async () => {
-    const a = await chatWithMessages(await createFlow(t), 2);
-    const b = await chatWithMessages(await createFlow(t, 'B', t.keys.b), 1, 'B', t.keys.b);
+    const a = await chatIn(await createFlow(t), 2);
+    const b = await chatIn(await createFlow(t, 'B', t.keys.b), 1, 'B', t.keys.b);
     t.clock.advance(3 * DAY);
     await setPolicy({ maxAgeDays: 2 });
     await setPolicy({ maxAgeDays: 2 }, t.keys.b);
