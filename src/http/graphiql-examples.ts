@@ -72,6 +72,24 @@ mutation AddErasureTarget($flowId: ID!) {
   }
 }
 
+# Retention (admin key): chats older than their policy are erased by the server's timer.
+mutation SetRetentionPolicy {
+  setRetentionPolicy(input: { maxAgeDays: 90 }) {
+    __typename
+    ... on SetRetentionPolicySuccess { policy { id flowId maxAgeDays updatedAt } }
+    ... on ValidationError { fieldErrors { path message } }
+  }
+}
+
+# What a run would erase now; nothing changes. Without dryRun it erases.
+mutation RunRetention {
+  runRetention(dryRun: true) {
+    __typename
+    ... on RunRetentionSuccess { dryRun erasedChatCount erasedMessageCount heldChatCount }
+    ... on ValidationError { fieldErrors { path message } }
+  }
+}
+
 # Paste a delete's receipt id: PENDING until every copy is confirmed erased.
 query Receipt($id: ID!) {
   erasureReceipt(id: $id) { status requestedAt completedAt counts copies { name status attempts lastError completedAt } auditEntryId }
