@@ -24,6 +24,8 @@ const LEASE = 'retention';
 const LEASE_MS = 5 * 60_000;
 /** Chats read per query of the expired ones. */
 const BATCH = 200;
+/** Chats erased at the same time. */
+const SIDE_BY_SIDE = 2;
 const DAY_MS = 86_400_000;
 
 /** `heldChatCount`: chats past their age that a legal hold kept. */
@@ -96,18 +98,23 @@ async function retainTenant(
     while (!signal?.aborted) {
       const chats = await expiredChats(deps.store.db, policy, cutoff, after, BATCH);
       if (chats.length === 0) break;
-      for (const chat of chats) {
-        if (signal?.aborted) break;
-        after = chat.id;
-        const erased = await retainChat(deps, scope, chat, dryRun);
-        if (erased === 'held') counts.heldChatCount++;
-        else if (erased !== undefined) {
-          counts.erasedChatCount++;
-          counts.erasedMessageCount += erased;
+      after = chats.at(-1)!.id;
+      let next = 0;
+      // A few chats side by side, each its own transaction (other requests run between
+      // them), so that those finishing together share one WAL checkpoint, as concurrent
+      // deletes do: one checkpoint per chat made a run ten times slower than the raw DELETEs.
+      const worker = async () => {
+        while (next < chats.length && !signal?.aborted) {
+          const erased = await retainChat(deps, scope, chats[next++]!, dryRun);
+          if (erased === 'held') counts.heldChatCount++;
+          else if (erased !== undefined) {
+            counts.erasedChatCount++;
+            counts.erasedMessageCount += erased;
+          }
+          await yieldToEventLoop();
         }
-        // Each chat is its own transaction: other requests run between them.
-        await yieldToEventLoop();
-      }
+      };
+      await Promise.all(Array.from({ length: SIDE_BY_SIDE }, worker));
       await renew();
     }
   }
