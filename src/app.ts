@@ -89,6 +89,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     outbox: createOutbox(store, clock, settings, logger, metrics.delivered),
     deletions: {
       deleted: metrics.deleted,
+      held: metrics.held,
       receipted: (notice) => logger.info(notice, 'erasure receipt'),
     },
     auditChain: new AuditChain(store, options.sealTimer === false ? undefined : config.auditSealIntervalMs),

@@ -149,11 +149,12 @@ async function main(argv: string[]): Promise<void> {
         const deps = { store, clock: systemClock, deletions: ignoreDeletions, settings, outbox };
         const total = await countPurgeable(deps);
         const bar = progressBar('purging');
-        const purged = await purgeExpiredThreads(deps, (n) => bar.update(n, Math.max(total, n)));
+        const { purged, held } = await purgeExpiredThreads(deps, (n) => bar.update(n, Math.max(total, n)));
         bar.finish(purged, Math.max(total, purged));
         await outbox.idle();
         await outbox.close();
         console.log(`Purged ${purged} expired soft-deleted thread(s).`);
+        if (held > 0) console.log(`Kept ${held} expired thread(s) under legal hold; they are purged once released.`);
       });
   }
 }

@@ -16,6 +16,11 @@ export interface ReceiptNotice {
 export interface DeletionObserver {
   deleted(kind: DeletedKind, rows: number): void;
   receipted(notice: ReceiptNotice): void;
+  /** A delete a legal hold refused, by what it would have erased. */
+  held(erasure: HeldErasure): void;
 }
 
-export const ignoreDeletions: DeletionObserver = { deleted: () => {}, receipted: () => {} };
+/** What a refused delete would have erased: a chat, a thread, a message selection, a stream. */
+export type HeldErasure = 'chat' | 'thread' | 'selection' | 'stream';
+
+export const ignoreDeletions: DeletionObserver = { deleted: () => {}, receipted: () => {}, held: () => {} };

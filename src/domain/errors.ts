@@ -15,21 +15,23 @@ export class NotFoundError extends Error {
   }
 }
 
-export const CONFLICT_REASONS = ['ACTIVE_CONNECTIONS', 'VERSION_MISMATCH', 'ACTIVE_STREAM'] as const;
+export const CONFLICT_REASONS = ['ACTIVE_CONNECTIONS', 'VERSION_MISMATCH', 'ACTIVE_STREAM', 'LEGAL_HOLD'] as const;
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
   readonly activeConnections: number | null;
   readonly currentVersion: number | null;
+  readonly holdIds: readonly string[] | null;
   constructor(
     readonly reason: ConflictReason,
     message: string,
-    extra: { activeConnections?: number; currentVersion?: number } = {},
+    extra: { activeConnections?: number; currentVersion?: number; holdIds?: readonly string[] } = {},
   ) {
     super(message);
     this.activeConnections = extra.activeConnections ?? null;
     this.currentVersion = extra.currentVersion ?? null;
+    this.holdIds = extra.holdIds ?? null;
   }
 }
 

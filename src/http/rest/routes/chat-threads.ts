@@ -65,7 +65,7 @@ export const chatThreadRoutes: RestRoute[] = [
         warnings: [],
         errorCount: 0,
         warningCount: 0,
-        auditLogId: r.auditEntry.id,
+        auditLogId: r.auditEntry?.id,
         backupCreated: false,
       });
     },
