@@ -8,7 +8,7 @@ import { openDatabase } from '../data/open-database.ts';
 import { createApiKey, parsePermissions, revokeApiKeys, rotateApiKey } from '../domain/api-keys.ts';
 import { ignoreDeletions } from '../domain/deletion-observer.ts';
 import { diagnose } from '../domain/doctor.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
 import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -17,6 +17,7 @@ import { listen } from '../server.ts';
 import { commandHelp, overview } from './help.ts';
 import { progressBar } from './progress.ts';
 import { describeBreak, summary } from './verify-audit-report.ts';
+import { runHoldCommand } from './holds.ts';
 
 async function withStore<T>(config: Config, work: (store: DataStore) => Promise<T>): Promise<T> {
   const store = openDatabase(config.databaseUrl);
@@ -67,6 +68,11 @@ async function main(argv: string[]): Promise<void> {
       tenant: { type: 'string' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      scope: { type: 'string' },
+      target: { type: 'string' },
+      reason: { type: 'string' },
+      id: { type: 'string' },
+      active: { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -141,6 +147,13 @@ async function main(argv: string[]): Promise<void> {
         console.log(summary(report));
         if (report.breaks.length > 0) process.exitCode = 1;
       });
+    case 'hold': {
+      const tenant = required(values.tenant, 'hold needs --tenant NAME');
+      return withStore(config, async (store) => {
+        const { scope, target, reason, id, active } = values;
+        for (const line of await runHoldCommand(store, { action: positionals[1], tenant, scope, target, reason, id, active })) console.log(line);
+      });
+    }
     case 'purge':
       return withStore(config, async (store) => {
         const settings = settingsOf(config);
@@ -179,7 +192,7 @@ function required(value: string | undefined, message: string): string {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ValidationError)
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ValidationError || error instanceof NotFoundError)
     console.error(`chat-gateway: ${error.message}`);
   else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     console.error(`chat-gateway: ${error.message}`);

@@ -11,7 +11,7 @@ export class NotFoundError extends Error {
     readonly resourceType: ResourceType,
     readonly id: string,
   ) {
-    super(`${resourceType.charAt(0)}${resourceType.slice(1).toLowerCase()} ${id} not found`);
+    super(`${resourceType.charAt(0)}${resourceType.slice(1).toLowerCase().replaceAll('_', ' ')} ${id} not found`);
   }
 }
 
