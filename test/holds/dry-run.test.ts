@@ -84,7 +84,7 @@ describe('dryRun: true', () => {
   it('writes no outbox entry where the real delete writes one per erasure target', async () => {
     const f = await fixture();
     const { before } = await dryThenReal('deleteChat', { id: f.chatId });
-    expect((await everyRowCount(t)).erasure_deliveries).toBe(before.erasure_deliveries + 1);
+    expect((await everyRowCount(t)).erasure_deliveries).toBe(before.erasure_deliveries! + 1);
   });
 
   it.each<[DeleteName, (f: Awaited<ReturnType<typeof fixture>>) => Record<string, unknown>]>([
