@@ -35,7 +35,7 @@
 // On PostgreSQL both sides take the one-statement fast path (src/data/postgres/delete-chat-at-once.ts),
 // which on B also writes the outbox entry; the statement counts show what each side runs.
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { type Socket, createServer as createNetServer } from 'node:net';
@@ -45,10 +45,10 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { serveRpc } from './lib/child-runtime.ts';
+import { benchSchemas, checkIds, insertPgChats } from './lib/postgres.ts';
 import { type ProfileSummary, printProfile, summariseProfile } from './lib/profile.ts';
 import { KIND, benchId, copyDatabase, createBenchDatabase, finishLoad, insertChats, openForLoad } from './lib/seed.ts';
 import { postgresCpu, postgresCpuSince, processCpu } from './lib/proc-cpu.ts';
-import { insertPostgresChats } from './lib/seed-postgres.ts';
 import { shippedNodeFlags } from './lib/shipped.ts';
 import { BENCH_KEY, HttpClient, ROOT, flagArg, fmt, heading, intArg, percentile, reportLoad, sleep, table, tempDir, verdict } from './lib/util.ts';
 
@@ -60,7 +60,6 @@ const PROFILE = flagArg('profile');
 const MESSAGES_PER_CHAT = 5;
 /** Room for up to 2,500 deletes/s on each side for every round, plus the timed load. */
 const CHATS = intArg('chats', ROUNDS * (WARMUP + DURATION) * 2_500 + 20_000);
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SECRET = 'whsec_bench_secret_0123';
 /** How long the bench waits for the deliveries to catch up after a B run. */
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -756,34 +755,9 @@ async function sqliteEngine(dir: string): Promise<Engine> {
 
 /** Two fresh schemas of the test database, each with our schema, the keys and the same data. */
 async function postgresEngine(): Promise<Engine | undefined> {
-  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    console.log(`SKIPPED PostgreSQL: not reachable at ${PG_URL} (${(error as Error).message}); start it or set TEST_DATABASE_URL`);
-    return undefined;
-  }
-  const prefix = `bench_et_${randomBytes(4).toString('hex')}`;
-  const schemas = { A: `${prefix}_a`, B: `${prefix}_b` };
-  for (const s of Object.values(schemas)) await admin.query(`create schema ${s}`);
-  await admin.end();
-  let dropped = false;
-  const cleanUp = () => {
-    if (dropped) return;
-    dropped = true;
-    try {
-      execFileSync('psql', [PG_URL, '-qc', `drop schema if exists ${schemas.A}, ${schemas.B} cascade`], { stdio: 'ignore' });
-    } catch {
-      console.error(`could not drop schemas ${schemas.A}, ${schemas.B}: drop them by hand`);
-    }
-  };
-  process.once('exit', cleanUp);
-  const url = (schema: string) => {
-    const u = new URL(PG_URL);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    return u.toString();
-  };
-  const urls = { A: url(schemas.A), B: url(schemas.B) };
+  const schemas = await benchSchemas('bench_et');
+  if (!schemas) return undefined;
+  const { urls } = schemas;
   const keys = { A: '', B: '' };
   const flowId = benchId(KIND.flow, 1);
   for (const side of ['A', 'B'] as const) {
@@ -793,16 +767,13 @@ async function postgresEngine(): Promise<Engine | undefined> {
     await client.connect();
     const { rows } = await client.query<{ id: string }>(`select id from tenants where name = 'bench'`);
     const tenantId = rows[0]!.id;
-    await insertPostgresChats(client, {
-      tenantId,
-      flowId,
-      chats: CHATS,
-      messagesPerChat: MESSAGES_PER_CHAT,
-      content: (j) => `'bench message ' || ${j} || ': the quick brown fox jumps over the lazy dog, then asks the support bot about its invoice.'`,
-    });
+    await client.query(`insert into flows (id, tenant_id, name, type, created_at) values ($1, $2, 'Bench flow', 'CHATFLOW', '2025-01-01T00:00:00.000Z')`, [flowId, tenantId]);
+    await insertPgChats(client, { tenantId, flowId, count: CHATS, perChat: MESSAGES_PER_CHAT });
+    await client.query('vacuum analyze chats, threads, messages');
+    await checkIds(client);
     await client.end();
   }
-  return { name: 'PostgreSQL', urls, keys, flowId, postgres: true, cleanUp };
+  return { name: 'PostgreSQL', urls, keys, flowId, postgres: true, cleanUp: schemas.cleanUp };
 }
 
 // ---------------------------------------------------------------------------------------

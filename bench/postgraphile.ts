@@ -35,7 +35,7 @@ import { type QueryLog, type ServerChild, startServer } from './lib/child.ts';
 import { KIND, benchId } from './lib/seed.ts';
 import { postgresCpu, postgresCpuSince, processCpu } from './lib/proc-cpu.ts';
 import { printProfile, summariseProfile } from './lib/profile.ts';
-import { insertPostgresChats } from './lib/seed-postgres.ts';
+import { checkIds, insertPgChats } from './lib/postgres.ts';
 import { BENCH_KEY, ROOT, flagArg, fmt, heading, intArg, reportLoad, sleep, table, tempDir, verdict } from './lib/util.ts';
 
 const ROUNDS = intArg('rounds', 3);
@@ -273,13 +273,11 @@ async function fill(db: string) {
   await app.close();
   const client = new pg.Client({ connectionString: db });
   await client.connect();
-  await insertPostgresChats(client, {
-    tenantId,
-    flowId: benchId(KIND.flow, 1),
-    chats: CHATS,
-    messagesPerChat: MESSAGES_PER_CHAT,
-    content: (j) => `'bench message number ' || ${j} || repeat(' lorem ipsum', 8)`,
-  });
+  const flowId = benchId(KIND.flow, 1);
+  await client.query(`insert into flows (id, tenant_id, name, type, created_at) values ($1, $2, 'Bench flow', 'CHATFLOW', '2025-01-01T00:00:00.000Z')`, [flowId, tenantId]);
+  await insertPgChats(client, { tenantId, flowId, count: CHATS, perChat: MESSAGES_PER_CHAT });
+  await client.query('vacuum analyze chats, threads, messages');
+  await checkIds(client);
   await client.end();
 }
 

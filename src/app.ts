@@ -95,6 +95,7 @@ export async function createDeps(
     outbox: createOutbox(store, clock, settings, logger, metrics?.delivered ?? (() => {})),
     deletions: {
       deleted: metrics?.deleted ?? (() => {}),
+      held: metrics?.held ?? (() => {}),
       receipted: (notice) => logger.info(notice, 'erasure receipt'),
       retained: (notice) => {
         metrics?.retained(notice);

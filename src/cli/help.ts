@@ -55,7 +55,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
     details: [
       '--tenant NAME   the tenant the key reads and writes',
       '--name KEY      a name for the key (default: NAME-key), used by rotate-key and revoke-key',
-      '--scopes LIST   what the key may do: any of read, write, delete, admin (default: read, write, delete; admin manages erasure targets)',
+      '--scopes LIST   what the key may do: any of read, write, delete, admin (default: read, write, delete; admin manages erasure targets and legal holds)',
       'The key is printed once, alone on the last line; only its hash is stored.',
     ],
     settings: [DATABASE],
@@ -75,7 +75,23 @@ export const COMMANDS: Record<string, CommandHelp> = {
   purge: {
     usage: 'purge [--config FILE]',
     summary: 'erase the soft-deleted threads whose restore window has passed',
-    details: ['The server does this on its own every PURGE_INTERVAL_MS; a progress bar shows on a terminal.'],
+    details: [
+      'The server does this on its own every PURGE_INTERVAL_MS; a progress bar shows on a terminal.',
+      'Threads a legal hold covers stay, soft-deleted, until it is released; it says how many.',
+    ],
+    settings: [DATABASE],
+  },
+  hold: {
+    usage: 'hold place|release|list --tenant NAME [options] [--config FILE]',
+    summary: "place, release or list a tenant's legal holds",
+    details: [
+      'place --scope FLOW|CHAT|SESSION --target ID --reason TEXT',
+      '        nothing the hold covers can be erased until it is released: a FLOW or CHAT id,',
+      "        or a session id (that subject's messages in every flow); prints the hold's id",
+      'release --id HOLD   lets it be erased again (a released hold answers as it is)',
+      'list [--active true|false]   active holds, released ones, or (without it) all',
+      'Audited as legal_hold.place and legal_hold.release with the actor system:cli.',
+    ],
     settings: [DATABASE],
   },
   retention: {

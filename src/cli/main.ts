@@ -8,7 +8,7 @@ import { openDatabase } from '../data/open-database.ts';
 import { createApiKey, parsePermissions, revokeApiKeys, rotateApiKey } from '../domain/api-keys.ts';
 import { ignoreDeletions } from '../domain/deletion-observer.ts';
 import { diagnose } from '../domain/doctor.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
 import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
 import { runAllRetention } from '../domain/retention.ts';
@@ -18,6 +18,7 @@ import { listen } from '../server.ts';
 import { commandHelp, overview } from './help.ts';
 import { progressBar } from './progress.ts';
 import { describeBreak, summary } from './verify-audit-report.ts';
+import { runHoldCommand } from './holds.ts';
 
 async function withStore<T>(config: Config, work: (store: DataStore) => Promise<T>): Promise<T> {
   const store = openDatabase(config.databaseUrl);
@@ -69,6 +70,11 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       scopes: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      scope: { type: 'string' },
+      target: { type: 'string' },
+      reason: { type: 'string' },
+      id: { type: 'string' },
+      active: { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -162,6 +168,13 @@ async function main(argv: string[]): Promise<void> {
           await closeDeps(deps, logger);
         }
       });
+    case 'hold': {
+      const tenant = required(values.tenant, 'hold needs --tenant NAME');
+      return withStore(config, async (store) => {
+        const { scope, target, reason, id, active } = values;
+        for (const line of await runHoldCommand(store, { action: positionals[1], tenant, scope, target, reason, id, active })) console.log(line);
+      });
+    }
     case 'purge':
       return withStore(config, async (store) => {
         const settings = settingsOf(config);
@@ -170,11 +183,12 @@ async function main(argv: string[]): Promise<void> {
         const deps = { store, clock: systemClock, deletions: ignoreDeletions, settings, outbox };
         const total = await countPurgeable(deps);
         const bar = progressBar('purging');
-        const purged = await purgeExpiredThreads(deps, (n) => bar.update(n, Math.max(total, n)));
+        const { purged, held } = await purgeExpiredThreads(deps, (n) => bar.update(n, Math.max(total, n)));
         bar.finish(purged, Math.max(total, purged));
         await outbox.idle();
         await outbox.close();
         console.log(`Purged ${purged} expired soft-deleted thread(s).`);
+        if (held > 0) console.log(`Kept ${held} expired thread(s) under legal hold; they are purged once released.`);
       });
   }
 }
@@ -199,7 +213,7 @@ function required(value: string | undefined, message: string): string {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ValidationError)
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ValidationError || error instanceof NotFoundError)
     console.error(`chat-gateway: ${error.message}`);
   else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     console.error(`chat-gateway: ${error.message}`);

@@ -194,6 +194,12 @@ export async function selectionExceeds(db: Db, s: MessageSelection, n: number): 
   return row !== undefined;
 }
 
+/** How many messages the selection matches (a dry run of an erasure too large to do inline). */
+export async function countSelection(db: Db, s: MessageSelection): Promise<number> {
+  const row = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where(selectionPredicate(s)).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function deleteSelection(db: Db, s: MessageSelection): Promise<number> {
   const result = await db.deleteFrom('messages').where(selectionPredicate(s)).executeTakeFirst();
   return Number(result.numDeletedRows);

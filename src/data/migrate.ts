@@ -11,6 +11,7 @@ import * as apiKeysChanged from './migrations/2026-11-30-0008-api-keys-changed.t
 import * as idempotencyAnswersErased from './migrations/2026-11-30-0009-idempotency-answers-erased.ts';
 import * as erasureCopies from './migrations/2026-12-01-0010-erasure-copies.ts';
 import * as auditHashChain from './migrations/2026-12-01-0011-audit-hash-chain.ts';
+import * as legalHolds from './migrations/2026-12-01-0012-legal-holds.ts';
 import * as retention from './migrations/2026-12-01-0013-retention.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-30-0009-idempotency-answers-erased': idempotencyAnswersErased,
   '2026-12-01-0010-erasure-copies': erasureCopies,
   '2026-12-01-0011-audit-hash-chain': auditHashChain,
+  '2026-12-01-0012-legal-holds': legalHolds,
   '2026-12-01-0013-retention': retention,
 };
 

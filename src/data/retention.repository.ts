@@ -45,7 +45,7 @@ export async function tenantsWithRetention(db: Db): Promise<string[]> {
 /**
  * Up to `limit` live chats of the policy's flows (a flow's own, or for the default every
  * flow of the tenant without one) whose last activity (newest message, else the chat's
- * creation) is before `cutoff`, by id after `afterId`, with their message counts.
+ * creation) is before `cutoff`, by id after `afterId`.
  */
 export async function expiredChats(
   db: Db,
@@ -53,15 +53,15 @@ export async function expiredChats(
   cutoff: string,
   afterId: string,
   limit: number,
-): Promise<{ id: string; messages: number }[]> {
+): Promise<{ id: string }[]> {
   const lastActivity = sql<string>`coalesce((select max(m.created_at) from messages m where m.chat_id = chats.id), chats.created_at)`;
   const ofPolicy: Expression<SqlBool> =
     policy.flow_id === null
       ? sql<SqlBool>`chats.flow_id not in (select p.flow_id from retention_policies p where p.tenant_id = ${policy.tenant_id} and p.flow_id is not null)`
       : sql<SqlBool>`chats.flow_id = ${policy.flow_id}`;
-  const rows = await db
+  return db
     .selectFrom('chats')
-    .select(['chats.id', sql<number>`(select count(*) from messages m where m.chat_id = chats.id)`.as('messages')])
+    .select('chats.id')
     .where('chats.tenant_id', '=', policy.tenant_id)
     .where('chats.deleted_at', 'is', null)
     .where(ofPolicy)
@@ -70,7 +70,6 @@ export async function expiredChats(
     .orderBy('chats.id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ id: r.id, messages: Number(r.messages) }));
 }
 
 /**

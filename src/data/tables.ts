@@ -25,7 +25,7 @@ export const STREAM_EVENT_TYPES = ['STARTED', 'TOKEN', 'COMPLETED', 'CANCELLED',
 export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
 
 /** What an id can name: a NotFoundError says which, an audit entry's target is any but a deletion job. */
-export const RESOURCE_TYPES = ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'ERASURE_TARGET', 'RECEIPT', 'DELETION_JOB', 'RETENTION_POLICY'] as const;
+export const RESOURCE_TYPES = ['FLOW', 'CHAT', 'THREAD', 'MESSAGE', 'STREAM', 'ERASURE_TARGET', 'RECEIPT', 'LEGAL_HOLD', 'RETENTION_POLICY', 'DELETION_JOB'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export interface TenantTable {
@@ -231,6 +231,25 @@ export interface AuditChainHeadTable {
   hash: string | null;
 }
 
+/** What a legal hold covers: a flow, a chat, or a session id (that subject's messages in every flow). */
+export const LEGAL_HOLD_SCOPES = ['FLOW', 'CHAT', 'SESSION'] as const;
+export type LegalHoldScope = (typeof LEGAL_HOLD_SCOPES)[number];
+
+export interface LegalHoldTable {
+  id: string;
+  tenant_id: string;
+  scope: LegalHoldScope;
+  /** A flow's or chat's id, or a session id. */
+  target_id: string;
+  reason: string;
+  created_at: string;
+  /** The API key's name (or the CLI's actor) that placed it. */
+  created_by: string;
+  /** Null while the hold is active. */
+  released_at: string | null;
+  released_by: string | null;
+}
+
 export interface RetentionPolicyTable {
   id: string;
   tenant_id: string;
@@ -264,6 +283,7 @@ export interface Database {
   erasure_receipts: ErasureReceiptTable;
   erasure_deliveries: ErasureDeliveryTable;
   audit_chain_heads: AuditChainHeadTable;
+  legal_holds: LegalHoldTable;
   retention_policies: RetentionPolicyTable;
   leases: LeaseTable;
 }
@@ -285,3 +305,4 @@ export type ErasureDeliveryRow = Selectable<ErasureDeliveryTable>;
 /** Entries are written unsealed: the chain's columns are the sealer's to set. */
 export type NewAudit = Omit<Insertable<AuditLogTable>, 'seq' | 'chain_index' | 'previous_hash' | 'hash'>;
 export type AuditChainHeadRow = Selectable<AuditChainHeadTable>;
+export type LegalHoldRow = Selectable<LegalHoldTable>;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ThreadRow } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
 import type { Db } from './db.ts';
@@ -99,14 +100,11 @@ export function countThreadsOfChatQuery(db: Db, chatId: string) {
     .where('chat_id', '=', chatId);
 }
 
-export async function findExpiredThreads(db: Db, now: string, limit: number): Promise<ThreadRow[]> {
-  return db
-    .selectFrom('threads')
-    .selectAll()
-    .where('restore_until', '<=', now)
-    .orderBy('restore_until')
-    .limit(limit)
-    .execute();
+/** Oldest window first; `after` continues past threads a caller left in place (held ones). */
+export async function findExpiredThreads(db: Db, now: string, limit: number, after?: { restoreUntil: string; id: string }): Promise<ThreadRow[]> {
+  let q = db.selectFrom('threads').selectAll().where('restore_until', '<=', now);
+  if (after) q = q.where(sql<boolean>`(restore_until, id) > (${after.restoreUntil}, ${after.id})`);
+  return q.orderBy('restore_until').orderBy('id').limit(limit).execute();
 }
 
 export async function countExpiredThreads(db: Db, now: string): Promise<number> {

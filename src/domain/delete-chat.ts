@@ -10,7 +10,7 @@ import { type AuditEntry, type AuditFacts, auditEntryOf, auditRow, recordAudit }
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
-import { type Aftermath, afterDelete, deleteInTransaction } from './delete-pipeline.ts';
+import { type Aftermath, type DeleteOptions, afterDelete, answered, deleteInTransaction } from './delete-pipeline.ts';
 import { leaseFrom } from './erasure-outbox.ts';
 import { receiptFor } from './erasure-receipts.ts';
 import { ERASE_INLINE_LIMIT, queueChatErasure, recordCountedChat } from './erasure-jobs.ts';
@@ -29,9 +29,11 @@ export interface DeleteChatResult {
   closedConnections: number;
   /** The background erasure of a large chat (deletionJob), or null when it was erased at once. */
   erasureJobId: string | null;
-  auditEntry: AuditEntry;
-  /** The proof of this erasure, here and in the copies elsewhere. */
-  receiptId: string;
+  /** Null for a dry run. */
+  auditEntry: AuditEntry | null;
+  /** The proof of this erasure, here and in the copies elsewhere; null for a dry run. */
+  receiptId: string | null;
+  dryRun: boolean;
 }
 
 /**
@@ -42,17 +44,18 @@ export interface DeleteChatResult {
 export async function deleteChat(
   deps: Deps,
   scope: Scope,
-  input: { id: string; expectedVersion?: number | null; force?: boolean | null },
+  input: { id: string; expectedVersion?: number | null; force?: boolean | null } & DeleteOptions,
 ): Promise<DeleteChatResult> {
   const check = new Checker();
   const id = check.id(['id'], input.id);
   check.done();
   const now = isoNow(deps.clock);
-  const erased = await deleteAtOnce(deps, scope, { ...input, id }, now);
+  // A dry run takes the general path, whose transaction can be rolled back.
+  const erased = input.dryRun ? undefined : await deleteAtOnce(deps, scope, { ...input, id }, now);
   if (erased) {
     // The statement wrote this receipt; here it is only told of.
-    const { result, copies } = erased;
-    const receipt = receiptFor(result.auditEntry, {}, { id: result.receiptId });
+    const { result, copies, auditEntry, receiptId } = erased;
+    const receipt = receiptFor(auditEntry, {}, { id: receiptId });
     await afterDelete(deps, { ...aftermath(result, [], 'now'), receipt, requestId: scope.requestId, copies });
     return result;
   }
@@ -69,6 +72,7 @@ export async function deleteChat(
         return chat;
       },
       version: { expected: input.expectedVersion, resource: 'Chat', of: (chat) => chat.version },
+      erases: () => ({ kind: 'chat', chatId: id }),
       check: async () => {
         connections = await deps.live.activeConnections(id);
         if (connections > 0 && !input.force) {
@@ -81,7 +85,8 @@ export async function deleteChat(
       },
       copies: (chat) => ({ flowId: chat.flow_id, erased: { kind: 'chat', chatId: id } }),
       act: (trx) => hide(trx, scope, { id, force: input.force ?? false, connections }, now, jobId),
-    });
+    }, input);
+    if (input.dryRun) return answered(hidden.queued ? { ...hidden.result, erasureJobId: null, deletedMessageCount: await countGently(deps.store.db, id), auditEntry: null } : hidden.result, input);
     queued = hidden.queued;
     const result = hidden.queued ? await countHidden(deps, scope, hidden, jobId) : hidden.result;
     await afterDelete(deps, { ...aftermath(result, after.ended ?? [], after.erasure), receipt: after.receipt, requestId: after.requestId, copies: after.copies });
@@ -104,7 +109,7 @@ async function deleteAtOnce(
   scope: Scope,
   input: { id: string; expectedVersion?: number | null; force?: boolean | null },
   now: string,
-): Promise<{ result: DeleteChatResult; copies: ErasureDeliveryRow[] } | undefined> {
+): Promise<{ result: DeleteChatResult; copies: ErasureDeliveryRow[]; auditEntry: AuditEntry; receiptId: string } | undefined> {
   const { deleteChatAtOnce } = deps.store;
   if (!deleteChatAtOnce || (await deps.live.activeConnections(input.id)) > 0) return undefined;
   const details = { force: input.force ?? false, cancelledStreamCount: 0, closedConnections: 0, erasure: 'done' };
@@ -121,6 +126,7 @@ async function deleteAtOnce(
     leasedUntil: leaseFrom(now),
   });
   if (!erased) return undefined;
+  const auditEntry = auditEntryOf(erased.audit);
   const result: DeleteChatResult = {
     chatId: input.id,
     deletedAt: now,
@@ -129,10 +135,11 @@ async function deleteAtOnce(
     cancelledStreamCount: 0,
     closedConnections: 0,
     erasureJobId: null,
-    auditEntry: auditEntryOf(erased.audit),
+    auditEntry,
     receiptId,
+    dryRun: false,
   };
-  return { result, copies: erased.copies };
+  return { result, copies: erased.copies, auditEntry, receiptId };
 }
 
 /** A small chat, erased; or a large one, hidden and queued, whose messages are still to be counted. */
@@ -191,6 +198,7 @@ async function hide(
     cancelledStreamCount,
     closedConnections: connections,
     erasureJobId: queued ? jobId : null,
+    dryRun: false,
   };
   const receipt = receiptFor(facts, { chats: 1, threads: deletedThreadCount, messages: deletedMessageCount, ...streams }, { erasureJobId: queued ? jobId : undefined });
   if (queued) {

@@ -1,6 +1,6 @@
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import { findFlows } from '../data/flows.repository.ts';
-import { type MessageSelection, deleteSelection, selectionExceeds, threadsOfSelection } from '../data/messages.repository.ts';
+import { type MessageSelection, countSelection, deleteSelection, selectionExceeds, threadsOfSelection } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
 import { activeStreamsOfSelection, deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
@@ -8,7 +8,7 @@ import { type AuditEntry, type AuditFacts, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
-import { afterDelete, deleteInTransaction } from './delete-pipeline.ts';
+import { type DeleteOptions, afterDelete, answered, deleteInTransaction } from './delete-pipeline.ts';
 import { ERASE_INLINE_LIMIT, queueSelectionErasure } from './erasure-jobs.ts';
 import { type ReceiptRequest, receiptFor } from './erasure-receipts.ts';
 import { ConflictError, NotFoundError, ShuttingDownError } from './errors.ts';
@@ -20,8 +20,10 @@ export interface DeleteMessagesResult {
   affected: number;
   hardDelete: boolean;
   erasedEventCount: number;
-  auditEntry: AuditEntry;
-  receiptId: string;
+  /** Null for a dry run. */
+  auditEntry: AuditEntry | null;
+  receiptId: string | null;
+  dryRun: boolean;
 }
 
 /** Erased in the delete's own transaction, or queued (as `jobId`) for the queue to erase after. */
@@ -41,7 +43,7 @@ interface Outcome {
 export async function deleteMessages(
   deps: Deps,
   scope: Scope,
-  input: { flowId: string; filter?: MessageFilterInput | null; hardDelete?: boolean | null },
+  input: { flowId: string; filter?: MessageFilterInput | null; hardDelete?: boolean | null } & DeleteOptions,
 ): Promise<DeleteMessagesResult> {
   const check = new Checker();
   const flowId = check.id(['flowId'], input.flowId);
@@ -55,6 +57,7 @@ export async function deleteMessages(
       if (!flow) throw new NotFoundError('FLOW', flowId);
       return flow;
     },
+    erases: () => ({ kind: 'selection', selection }),
     check: (trx) => noStreamWriting(trx, selection),
     // seed 003: hardDelete also clears the messages from third-party memory integrations.
     copies: () => (hardDelete ? { flowId, erased: { kind: 'selection', selection } } : undefined),
@@ -63,14 +66,20 @@ export async function deleteMessages(
       const erasure = started.jobId !== undefined ? 'queued' : started.affected > 0 ? 'now' : 'none';
       return { result: started, after: { at: now, erasure, receipt: started.receipt } as const };
     },
-  });
+  }, input);
+  const answer = (affected: number, auditEntry: AuditEntry | null) =>
+    answered({ affected, hardDelete, erasedEventCount: started.erasedEventCount, auditEntry, receiptId: started.receipt.id, dryRun: false }, input);
+  if (input.dryRun) {
+    // Nothing was queued: the rows a queue would have erased are counted as they stand.
+    return answer(started.jobId === undefined ? started.affected : await countSelection(deps.store.db, selection), null);
+  }
   const { affected, chatIds, auditEntry } = started.jobId === undefined ? started : await erasedByQueue(deps, started.jobId);
   await afterDelete(deps, {
     ...after,
     deleted: { message: affected, stream_event: started.erasedEventCount },
     chatEvents: chatIds.map((chatId) => ({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now })),
   });
-  return { affected, hardDelete, erasedEventCount: started.erasedEventCount, auditEntry, receiptId: started.receipt.id };
+  return answer(affected, auditEntry);
 }
 
 /** A stream still writing to a matched message's thread would add to what is being erased. */

@@ -1,4 +1,5 @@
 import type { Db } from '../data/db.ts';
+import type { AuditEntry } from './audit.ts';
 import type { ErasedScope } from '../data/erased-rows.repository.ts';
 import type { ErasureDeliveryRow } from '../data/tables.ts';
 import type { ChatEvent } from '../live/events.ts';
@@ -6,6 +7,7 @@ import type { DeletedKind } from './deletion-observer.ts';
 import type { Deps } from './deps.ts';
 import { type ReceiptRequest, copiesToErase, writeReceipt } from './erasure-receipts.ts';
 import { versionMismatch } from './errors.ts';
+import { type HoldReach, refuseHeld } from './legal-holds.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
 import { redactStoredAnswers } from './redact-stored-answers.ts';
 import type { Scope } from './scope.ts';
@@ -13,8 +15,10 @@ import type { Scope } from './scope.ts';
 // Every delete takes the same steps, in this order:
 //
 // 1. In one transaction: find and lock the target (NotFoundError when it is not there, or
-//    is another tenant's); check the expected version, then the delete's own conflicts
-//    (live connections, running streams); act: change the rows and record the audit
+//    is another tenant's); check the expected version, then that no active legal hold
+//    covers what it erases for good (ConflictError LEGAL_HOLD; a soft delete erases
+//    nothing and is allowed), then the delete's own conflicts (live connections, running
+//    streams); act: change the rows and record the audit
 //    entry; when content goes for good (now, or through the erasure queue), redact every
 //    copy this service keeps of it (the tenant's stored Idempotency-Key answers); and, for
 //    a permanent delete, write its receipt and, when it reaches copies elsewhere, one
@@ -25,6 +29,12 @@ import type { Scope } from './scope.ts';
 //
 // A rule that applies to every delete (a dry run, a legal hold, an outbox of copies to
 // erase elsewhere) belongs here, once.
+//
+// A dry run takes step 1 in full and rolls it back: the same checks in the same order, so
+// the same answer (union member, counts, conflicts), and nothing of it stays, audit entry,
+// receipt and outbox entries included. Step 2 is not taken: no stream is ended, no
+// subscriber told, no metric counted, nothing handed to the outbox. What a delete does after its
+// transaction (counting a queued erasure) it does without writing when `dryRun` is set.
 
 /** What a delete leaves to do once it has committed. */
 export interface Aftermath {
@@ -51,6 +61,8 @@ export interface DeleteSteps<T, R> {
   find(trx: Db): Promise<T>;
   /** The version `expected` must match (VERSION_MISMATCH names the resource). */
   version?: { expected: number | null | undefined; resource: string; of(target: T): number };
+  /** What it erases for good, as legal holds cover it; undefined when it erases nothing (a soft delete). */
+  erases?(target: T): HoldReach | undefined;
   /** The delete's own conflicts: throws ConflictError. */
   check?(trx: Db, target: T): Promise<void>;
   /** What a delete that reaches copies elsewhere erases, in which flow; undefined when it reaches none. */
@@ -59,22 +71,63 @@ export interface DeleteSteps<T, R> {
   act(trx: Db, target: T): Promise<{ result: R; after: Aftermath }>;
 }
 
-/** Step 1: the transaction. Its caller runs `afterDelete` with `after` once it may. */
-export async function deleteInTransaction<T, R>(deps: Deps, scope: Scope, steps: DeleteSteps<T, R>): Promise<{ result: R; after: Aftermath }> {
-  return deps.store.db.transaction().execute(async (trx) => {
-    const target = await steps.find(trx);
-    const version = steps.version;
-    if (version && version.expected != null && version.expected !== version.of(target)) {
-      throw versionMismatch(version.resource, version.expected, version.of(target));
-    }
-    await steps.check?.(trx, target);
-    const reach = steps.copies?.(target);
-    const copies = reach && (await copiesToErase(trx, scope.tenantId, reach.flowId, reach.erased));
-    const done = await steps.act(trx, target);
-    if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
-    const entries = done.after.receipt ? await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings) : [];
-    return { ...done, after: { ...done.after, requestId: scope.requestId, copies: entries } };
-  });
+/** How a delete is asked for, beyond its own arguments. */
+export interface DeleteOptions {
+  /** Answer what the delete would do now, and change nothing. */
+  dryRun?: boolean | null;
+}
+
+/** What every delete's answer carries, whose values a dry run sets. */
+export interface DeleteAnswer {
+  /** Null for a dry run, which records nothing. */
+  auditEntry: AuditEntry | null;
+  receiptId: string | null;
+  dryRun: boolean;
+}
+
+/** A dry run's step 1 ends here: thrown to roll the transaction back, carrying its answer. */
+class RolledBack<R> {
+  constructor(readonly done: { result: R; after: Aftermath }) {}
+}
+
+/**
+ * Step 1: the transaction. Its caller runs `afterDelete` with `after` once it may, and not
+ * for a dry run, whose `after` is left as the real delete's (its counts, what it would end).
+ */
+export async function deleteInTransaction<T, R>(
+  deps: Deps,
+  scope: Scope,
+  steps: DeleteSteps<T, R>,
+  options: DeleteOptions = {},
+): Promise<{ result: R; after: Aftermath }> {
+  try {
+    return await deps.store.db.transaction().execute(async (trx) => {
+      const target = await steps.find(trx);
+      const version = steps.version;
+      if (version && version.expected != null && version.expected !== version.of(target)) {
+        throw versionMismatch(version.resource, version.expected, version.of(target));
+      }
+      const reach = steps.erases?.(target);
+      if (reach) await refuseHeld(trx, scope.tenantId, reach, options.dryRun ? undefined : deps.deletions);
+      await steps.check?.(trx, target);
+      const copiesReach = steps.copies?.(target);
+      const copies = copiesReach && (await copiesToErase(trx, scope.tenantId, copiesReach.flowId, copiesReach.erased));
+      const done = await steps.act(trx, target);
+      if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
+      const entries = done.after.receipt ? await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings) : [];
+      const out = { ...done, after: { ...done.after, requestId: scope.requestId, copies: entries } };
+      if (options.dryRun) throw new RolledBack(out);
+      return out;
+    });
+  } catch (error) {
+    if (error instanceof RolledBack) return error.done as { result: R; after: Aftermath };
+    throw error;
+  }
+}
+
+/** The answer as a dry run gives it: what the delete would do, with nothing recorded. */
+export function answered<A extends DeleteAnswer>(answer: A, options: DeleteOptions): A {
+  return options.dryRun ? ({ ...answer, auditEntry: null, receiptId: null, dryRun: true } as A) : answer;
 }
 
 /** Step 2, after the commit. */
@@ -91,8 +144,9 @@ export async function afterDelete(deps: Deps, after: Aftermath): Promise<void> {
 }
 
 /** Both steps, for a delete with nothing to do between them. */
-export async function runDelete<T, R>(deps: Deps, scope: Scope, steps: DeleteSteps<T, R>): Promise<R> {
-  const { result, after } = await deleteInTransaction(deps, scope, steps);
+export async function runDelete<T, R extends DeleteAnswer>(deps: Deps, scope: Scope, steps: DeleteSteps<T, R>, options: DeleteOptions = {}): Promise<R> {
+  const { result, after } = await deleteInTransaction(deps, scope, steps, options);
+  if (options.dryRun) return answered(result, options);
   await afterDelete(deps, after);
   return result;
 }

@@ -6,7 +6,7 @@ import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
-import { runDelete } from './delete-pipeline.ts';
+import { type DeleteOptions, runDelete } from './delete-pipeline.ts';
 import { receiptFor } from './erasure-receipts.ts';
 import { NotFoundError } from './errors.ts';
 import { cancelInTransaction } from './stream-events.ts';
@@ -18,14 +18,16 @@ export interface DeleteStreamResult {
   cancelled: boolean;
   deletedEventCount: number;
   deletedAt: string;
-  auditEntry: AuditEntry;
-  receiptId: string;
+  /** Null for a dry run. */
+  auditEntry: AuditEntry | null;
+  receiptId: string | null;
+  dryRun: boolean;
 }
 
 export async function deleteStream(
   deps: Deps,
   scope: Scope,
-  input: { id: string; expectedVersion?: number | null },
+  input: { id: string; expectedVersion?: number | null } & DeleteOptions,
 ): Promise<DeleteStreamResult> {
   const check = new Checker();
   const id = check.id(['id'], input.id);
@@ -38,6 +40,7 @@ export async function deleteStream(
       return stream;
     },
     version: { expected: input.expectedVersion, resource: 'Stream', of: (stream) => stream.version },
+    erases: (stream) => ({ kind: 'stream', chatId: stream.chat_id }),
     act: async (trx, stream) => {
       const cancelled = await cancelInTransaction(trx, id, now);
       const deletedEventCount = await countEventsOfStream(trx, id);
@@ -66,6 +69,7 @@ export async function deleteStream(
           deletedAt: now,
           auditEntry,
           receiptId: receipt.id,
+          dryRun: false,
         },
         after: {
           at: now,
@@ -77,5 +81,5 @@ export async function deleteStream(
         },
       };
     },
-  });
+  }, input);
 }

@@ -10,7 +10,7 @@ import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
-import { runDelete } from './delete-pipeline.ts';
+import { type DeleteOptions, runDelete } from './delete-pipeline.ts';
 import { receiptFor } from './erasure-receipts.ts';
 import { NotFoundError } from './errors.ts';
 import type { EndedStream } from './publish-after-delete.ts';
@@ -33,9 +33,11 @@ export interface DeleteThreadResult {
   restoreUntil: string | null;
   requestId: string;
   operationDurationMs: number;
-  auditEntry: AuditEntry;
-  /** A permanent delete's proof of erasure; null for a soft delete, which can be undone. */
+  /** Null for a dry run. */
+  auditEntry: AuditEntry | null;
+  /** A permanent delete's proof of erasure; null for a soft delete, which can be undone, and a dry run. */
   receiptId: string | null;
+  dryRun: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface DeleteThreadResult {
 export async function deleteThread(
   deps: Deps,
   scope: Scope,
-  input: { id: string; permanent?: boolean | null; expectedVersion?: number | null },
+  input: { id: string; permanent?: boolean | null; expectedVersion?: number | null } & DeleteOptions,
 ): Promise<DeleteThreadResult> {
   const started = performance.now();
   const check = new Checker();
@@ -60,6 +62,8 @@ export async function deleteThread(
       return thread;
     },
     version: { expected: input.expectedVersion, resource: 'Thread', of: (thread) => thread.version },
+    // A soft delete erases nothing (it can be undone), so a hold lets it through.
+    erases: (thread) => (permanent ? { kind: 'thread', threadId: id, chatId: thread.chat_id } : undefined),
     copies: (thread) => (permanent ? { flowId: thread.flow_id, erased: { kind: 'thread', threadId: id, chatId: thread.chat_id } } : undefined),
     act: async (trx, thread) => {
       const deletedMessageCount = (await countMessagesByThread(trx, [id])).get(id) ?? 0;
@@ -99,6 +103,7 @@ export async function deleteThread(
           requestId: scope.requestId,
           operationDurationMs: 0,
           auditEntry,
+          dryRun: false,
         },
         after: {
           at: now,
@@ -111,7 +116,7 @@ export async function deleteThread(
         },
       };
     },
-  });
+  }, input);
   return { ...result, operationDurationMs: performance.now() - started };
 }
 

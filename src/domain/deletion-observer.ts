@@ -25,6 +25,11 @@ export interface DeletionObserver {
   deleted(kind: DeletedKind, rows: number): void;
   receipted(notice: ReceiptNotice): void;
   retained(notice: RetentionNotice): void;
+  /** A delete a legal hold refused, by what it would have erased. */
+  held(erasure: HeldErasure): void;
 }
 
-export const ignoreDeletions: DeletionObserver = { deleted: () => {}, receipted: () => {}, retained: () => {} };
+/** What a refused delete would have erased: a chat, a thread, a message selection, a stream. */
+export type HeldErasure = 'chat' | 'thread' | 'selection' | 'stream';
+
+export const ignoreDeletions: DeletionObserver = { deleted: () => {}, receipted: () => {}, retained: () => {}, held: () => {} };

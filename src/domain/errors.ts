@@ -11,25 +11,27 @@ export class NotFoundError extends Error {
     readonly resourceType: ResourceType,
     readonly id: string,
   ) {
-    super(`${resourceType.charAt(0)}${resourceType.slice(1).toLowerCase()} ${id} not found`);
+    super(`${resourceType.charAt(0)}${resourceType.slice(1).toLowerCase().replaceAll('_', ' ')} ${id} not found`);
   }
 }
 
-export const CONFLICT_REASONS = ['ACTIVE_CONNECTIONS', 'VERSION_MISMATCH', 'ACTIVE_STREAM'] as const;
+export const CONFLICT_REASONS = ['ACTIVE_CONNECTIONS', 'VERSION_MISMATCH', 'ACTIVE_STREAM', 'LEGAL_HOLD'] as const;
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
   readonly activeConnections: number | null;
   readonly currentVersion: number | null;
+  readonly holdIds: readonly string[] | null;
   constructor(
     readonly reason: ConflictReason,
     message: string,
-    extra: { activeConnections?: number; currentVersion?: number } = {},
+    extra: { activeConnections?: number; currentVersion?: number; holdIds?: readonly string[] } = {},
   ) {
     super(message);
     this.activeConnections = extra.activeConnections ?? null;
     this.currentVersion = extra.currentVersion ?? null;
+    this.holdIds = extra.holdIds ?? null;
   }
 }
 

@@ -6,35 +6,48 @@ import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
 import { copiesToErase, receiptFor, writeReceipt } from './erasure-receipts.ts';
 import { newId } from './ids.ts';
+import { isHeld } from './legal-holds.ts';
 import { redactStoredAnswers } from './redact-stored-answers.ts';
 
 /** The audit actor of erasures nobody asked for at that moment. */
 export const PURGE_ACTOR = 'system:purge';
 
-/**
- * Erases soft-deleted threads whose restore window has passed, one thread per
- * transaction so a long backlog never holds the database for long.
- */
 /** How many soft-deleted threads a purge would erase now (progress). */
 export async function countPurgeable(deps: Pick<Deps, 'store' | 'clock'>): Promise<number> {
   return countExpiredThreads(deps.store.db, isoNow(deps.clock));
 }
 
+/** What a purge did: threads erased, and threads past their window that a legal hold keeps. */
+export interface PurgeOutcome {
+  purged: number;
+  held: number;
+}
+
+/**
+ * Erases soft-deleted threads whose restore window has passed, one thread per
+ * transaction so a long backlog never holds the database for long. A thread a legal hold
+ * covers stays, soft-deleted, until the hold is released; it is counted, not erased.
+ */
 export async function purgeExpiredThreads(
   deps: Pick<Deps, 'store' | 'clock' | 'deletions' | 'settings' | 'outbox'>,
   onProgress?: (purged: number) => void,
-): Promise<number> {
+): Promise<PurgeOutcome> {
   const requestId = newId();
   let purged = 0;
+  let held = 0;
+  let after: { restoreUntil: string; id: string } | undefined;
   for (;;) {
     const now = isoNow(deps.clock);
-    const batch = await findExpiredThreads(deps.store.db, now, 100);
+    const batch = await findExpiredThreads(deps.store.db, now, 100, after);
     if (batch.length === 0) break;
+    const last = batch.at(-1)!;
+    after = { restoreUntil: last.restore_until!, id: last.id };
     for (const thread of batch) {
       const erased = await deps.store.db.transaction().execute(async (trx) => {
         // A restore may have won the race since the batch was read.
         const [current] = await findThreads(trx, thread.tenant_id, [thread.id], true);
         if (!current?.restore_until || current.restore_until > now) return undefined;
+        if (await isHeld(trx, thread.tenant_id, { kind: 'thread', threadId: thread.id, chatId: current.chat_id })) return 'held';
         const deletedMessageCount = (await countMessagesByThread(trx, [thread.id])).get(thread.id) ?? 0;
         const erased = { kind: 'thread', threadId: thread.id, chatId: current.chat_id } as const;
         const copies = await copiesToErase(trx, thread.tenant_id, current.flow_id, erased);
@@ -57,6 +70,10 @@ export async function purgeExpiredThreads(
         const notice = { receiptId: receipt.id, action: receipt.action, targetType: 'THREAD', targetId: thread.id, requestId, copies: entries.length };
         return { deletedMessageCount, notice, entries };
       });
+      if (erased === 'held') {
+        held += 1;
+        continue;
+      }
       if (erased === undefined) continue;
       deps.outbox.deliver(erased.entries);
       deps.deletions.receipted(erased.notice);
@@ -67,5 +84,5 @@ export async function purgeExpiredThreads(
     }
   }
   if (purged > 0) await deps.store.flushErasure();
-  return purged;
+  return { purged, held };
 }

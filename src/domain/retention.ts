@@ -124,14 +124,16 @@ async function retainTenant(
   return outcome;
 }
 
-/** Erases one expired chat: its message count, 'held' when a legal hold keeps it, undefined when it went meanwhile. */
-async function retainChat(deps: Deps, scope: Scope, chat: { id: string; messages: number }, dryRun: boolean): Promise<number | 'held' | undefined> {
-  if (dryRun) return chat.messages;
+/**
+ * Erases one expired chat (a dry run: says what that would do): its message count, 'held'
+ * when a legal hold keeps it, undefined when it went meanwhile.
+ */
+async function retainChat(deps: Deps, scope: Scope, chat: { id: string }, dryRun: boolean): Promise<number | 'held' | undefined> {
   try {
-    return (await deleteChat(deps, scope, { id: chat.id, force: true })).deletedMessageCount;
+    return (await deleteChat(deps, scope, { id: chat.id, force: true, dryRun })).deletedMessageCount;
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
-    if (error instanceof ConflictError && (error.reason as string) === 'LEGAL_HOLD') return 'held';
+    if (error instanceof ConflictError && error.reason === 'LEGAL_HOLD') return 'held';
     throw error;
   }
 }

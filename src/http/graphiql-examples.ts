@@ -16,8 +16,18 @@ mutation DeleteChat($id: ID!) {
       receipt { id status counts copies { name status attempts lastError } }
     }
     ... on NotFoundError { message resourceType id }
-    ... on ConflictError { message reason activeConnections currentVersion }
+    ... on ConflictError { message reason activeConnections currentVersion holdIds }
     ... on ValidationError { message fieldErrors { path message } }
+  }
+}
+
+# What deleteChat would answer now (counts, conflicts, a legal hold), with nothing changed.
+mutation DeleteChatDryRun($id: ID!) {
+  deleteChat(id: $id, dryRun: true) {
+    __typename
+    ... on DeleteChatSuccess { dryRun deletedThreadCount deletedMessageCount cancelledStreamCount auditEntry { id } receipt { id } }
+    ... on ConflictError { message reason activeConnections holdIds }
+    ... on Error { message }
   }
 }
 
@@ -93,5 +103,28 @@ mutation RunRetention {
 # Paste a delete's receipt id: PENDING until every copy is confirmed erased.
 query Receipt($id: ID!) {
   erasureReceipt(id: $id) { status requestedAt completedAt counts copies { name status attempts lastError completedAt } auditEntryId }
+}
+
+# Legal holds (admin key): while active, nothing the hold covers can be erased; every
+# delete of it answers ConflictError LEGAL_HOLD with its id. A soft delete still works.
+mutation PlaceLegalHold($chatId: String!) {
+  placeLegalHold(input: { scope: CHAT, targetId: $chatId, reason: "Litigation hold, case 2026-117" }) {
+    __typename
+    ... on PlaceLegalHoldSuccess { hold { id scope targetId reason createdAt createdBy } }
+    ... on NotFoundError { message resourceType id }
+    ... on ValidationError { fieldErrors { path message } }
+  }
+}
+
+query ActiveLegalHolds {
+  legalHolds(active: true, first: 20) { edges { node { id scope targetId reason createdAt createdBy } } pageInfo { hasNextPage endCursor } }
+}
+
+mutation ReleaseLegalHold($holdId: ID!) {
+  releaseLegalHold(id: $holdId) {
+    __typename
+    ... on ReleaseLegalHoldSuccess { hold { id releasedAt } }
+    ... on NotFoundError { message }
+  }
 }
 `;

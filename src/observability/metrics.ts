@@ -9,13 +9,14 @@ import { outboxBacklog } from '../data/outbox.repository.ts';
 
 /**
  * Prometheus metrics at /metrics: yoga's (requests and their durations, execution, errors, HTTP durations),
- * the process's, rows deleted by kind, the erasure queue's length and lag, and the outbox of
+ * the process's, rows deleted by kind, erasures legal holds refused, the erasure queue's length and lag, the outbox of
  * copies to erase elsewhere (pending, oldest, attempts by outcome), and retention runs. Each app
  * has its own registry, so several apps in one process (tests) do not collide.
  */
 export function createMetrics(store: DataStore): {
   plugin: Plugin;
   deleted: DeletionObserver['deleted'];
+  held: DeletionObserver['held'];
   delivered: (outcome: DeliveryOutcome) => void;
   retained: DeletionObserver['retained'];
   registry: Registry;
@@ -26,6 +27,12 @@ export function createMetrics(store: DataStore): {
     name: 'chat_gateway_deleted_rows_total',
     help: 'Rows removed by committed deletes, by kind (thread_soft: soft-deleted threads)',
     labelNames: ['kind'],
+    registers: [registry],
+  });
+  const held = new Counter({
+    name: 'chat_gateway_legal_hold_refusals_total',
+    help: 'Deletes refused with LEGAL_HOLD, by what they would have erased (chat, thread, selection, stream)',
+    labelNames: ['erasure'],
     registers: [registry],
   });
   new Gauge({
@@ -89,6 +96,7 @@ export function createMetrics(store: DataStore): {
       if (notice.heldChatCount > 0) retentionChats.inc({ outcome: 'held' }, notice.heldChatCount);
     },
     delivered: (outcome: DeliveryOutcome) => deliveries.inc({ outcome }),
+    held: (erasure) => held.inc({ erasure }),
     deleted: (kind: DeletedKind, rows: number) => {
       if (rows > 0) deleted.inc({ kind }, rows);
     },

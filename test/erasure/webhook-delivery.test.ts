@@ -202,7 +202,7 @@ describe('the purge and large erasures', () => {
     await deliverDue();
     expect(receiver.received).toHaveLength(0);
     t.clock.advance(31 * 86_400_000);
-    expect(await purgeExpiredThreads(t.app.deps)).toBe(1);
+    expect((await purgeExpiredThreads(t.app.deps)).purged).toBe(1);
     await deliverDue();
     expect(receiver.received).toHaveLength(1);
     const event = receiver.received[0]!.body as Record<string, string[]>;

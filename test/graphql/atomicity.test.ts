@@ -119,7 +119,7 @@ describe('the purge', () => {
     await expect(purgeExpiredThreads(t.app.deps)).rejects.toThrow();
     expect(await rowCounts(t)).toEqual(before);
     await stopFailing();
-    expect(await purgeExpiredThreads(t.app.deps)).toBe(1);
+    expect((await purgeExpiredThreads(t.app.deps)).purged).toBe(1);
     const rows = await t.app.deps.store.db.selectFrom('threads').select('id').where('id', '=', f.softThreadId).execute();
     expect(rows).toEqual([]);
   });

@@ -216,7 +216,7 @@ describe('purge after the restore window', () => {
     t.clock.advance(31 * DAY_MS);
     expect(await deletedThreadIds(t)).toEqual([]);
 
-    expect(await purgeExpiredThreads(t.app.deps)).toBe(1);
+    expect((await purgeExpiredThreads(t.app.deps)).purged).toBe(1);
     expect(await restoreThread(t, threadId)).toMatchObject({ __typename: 'NotFoundError', resourceType: 'THREAD', id: threadId });
     expect(await messageRowsOfThread(t, threadId)).toEqual([]);
     expect(await t.app.deps.store.db.selectFrom('threads').select('id').where('id', '=', threadId).execute()).toEqual([]);
@@ -225,7 +225,7 @@ describe('purge after the restore window', () => {
     expect(JSON.stringify(newest.details)).not.toMatch(/first|second|third/);
     // The neighbour is untouched, and a second purge finds nothing.
     expect(await messageIds(t, flowId)).toEqual([otherMessage]);
-    expect(await purgeExpiredThreads(t.app.deps)).toBe(0);
+    expect((await purgeExpiredThreads(t.app.deps)).purged).toBe(0);
   });
 
   it('a restore after the window answers NotFoundError even before the purge ran', async () => {
@@ -238,7 +238,7 @@ describe('purge after the restore window', () => {
   it('does not purge a thread whose window is still open', async () => {
     await deleteThread(t, { id: threadId });
     t.clock.advance(29 * DAY_MS);
-    expect(await purgeExpiredThreads(t.app.deps)).toBe(0);
+    expect((await purgeExpiredThreads(t.app.deps)).purged).toBe(0);
     expect(await deletedThreadIds(t)).toEqual([threadId]);
     expect((await restoreThread(t, threadId)).__typename).toBe('RestoreThreadSuccess');
     expect(await messageIds(t, flowId)).toEqual([...messages, otherMessage].sort());
@@ -248,7 +248,7 @@ describe('purge after the restore window', () => {
     await deleteThread(t, { id: threadId });
     await restoreThread(t, threadId);
     t.clock.advance(31 * DAY_MS);
-    expect(await purgeExpiredThreads(t.app.deps)).toBe(0);
+    expect((await purgeExpiredThreads(t.app.deps)).purged).toBe(0);
     expect((await readThread(t, threadId)).messageCount).toBe(3);
     expect((await readThread(t, otherThreadId)).messageCount).toBe(1);
   });

@@ -116,7 +116,7 @@ describe.skipIf(ENGINE !== 'sqlite')('with the built-in generator', () => {
     await deleteThread(t, { id: threadId });
     t.clock.advance(31 * DAY_MS);
     expectOnDisk(t, marker);
-    expect(await purgeExpiredThreads(t.app.deps)).toBe(1);
+    expect((await purgeExpiredThreads(t.app.deps)).purged).toBe(1);
     await expectErased(t, marker);
     await expectNotInAudit(t, marker);
   });

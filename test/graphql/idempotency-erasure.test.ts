@@ -214,7 +214,7 @@ it('the purge of an expired soft-deleted thread redacts', async () => {
   await postWithKey(threadId, marker, key);
   await deleteThread(t, { id: threadId });
   t.clock.advance(2 * 3_600_000);
-  expect(await purgeExpiredThreads(t.app.deps)).toBe(1);
+  expect((await purgeExpiredThreads(t.app.deps)).purged).toBe(1);
   await expectErased(marker);
   expectErasedAnswer(await postWithKey(threadId, marker, key), marker);
 });

@@ -16,18 +16,18 @@ const ROUTES: { method: string; path: string; statuses: string[]; query?: string
   { method: 'get', path: '/v1/messages/async/{message_id}/events', statuses: ['200', '401', '404', '422'] },
   { method: 'get', path: '/v1/messages/async/{message_id}/status', statuses: ['200', '401', '404', '422'] },
   { method: 'post', path: '/v1/messages/async/{message_id}/cancel', statuses: ['200', '401', '404', '422'] },
-  { method: 'delete', path: '/v1/messages/async/{message_id}/delete', statuses: ['204', '401', '404', '422'] },
+  { method: 'delete', path: '/v1/messages/async/{message_id}/delete', statuses: ['204', '401', '404', '409', '422'] },
   { method: 'get', path: '/api/v1/chats/{chat_id}', statuses: ['200', '401', '404'] },
   { method: 'delete', path: '/api/v1/chats/{chat_id}', statuses: ['200', '401', '404', '409'], query: ['force'] },
-  { method: 'delete', path: '/api/chat/threads/{thread_id}', statuses: ['200', '404', '422'], query: ['permanent'] },
+  { method: 'delete', path: '/api/chat/threads/{thread_id}', statuses: ['200', '404', '409', '422'], query: ['permanent'] },
   {
     method: 'delete',
     path: '/api/v1/chatmessage/{id}',
-    statuses: ['200', '400', '401', '404', '412'],
+    statuses: ['200', '400', '401', '404', '409', '412'],
     query: ['chatId', 'memoryType', 'sessionId', 'chatType', 'startDate', 'endDate', 'feedbackType', 'hardDelete', 'isClearFromViewMessageDialog'],
   },
   { method: 'delete', path: '/api/v1/chatmessage', statuses: ['412'] },
-  { method: 'delete', path: '/threads/{threadId}', statuses: ['200', '400', '401', '404'], query: ['api-version'] },
+  { method: 'delete', path: '/threads/{threadId}', statuses: ['200', '400', '401', '404', '409'], query: ['api-version'] },
 ];
 
 describe('GET /openapi.json', () => {

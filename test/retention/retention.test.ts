@@ -162,6 +162,29 @@ describe('runRetention', () => {
     expect((await auditActions()).filter((a) => a.action === 'retention.run')).toHaveLength(1);
   });
 
+  it('a legal hold keeps a chat past its age: counted as held in a dry run and a real run, erased once released', async () => {
+    const flowId = await createFlow(t);
+    const held = await chatIn(flowId, 2, 'held');
+    const free = await chatIn(flowId, 1, 'free');
+    t.clock.advance(40 * DAY);
+    await setPolicy({ maxAgeDays: 30 });
+    const placed = (
+      await t.gql(`mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { ... on PlaceLegalHoldSuccess { hold { id } } } }`, {
+        input: { scope: 'CHAT', targetId: held, reason: 'litigation 2026-17' },
+      })
+    ).body.data.placeLegalHold.hold.id;
+    expect((await t.gql(RUN, { dryRun: true })).body.data.runRetention).toMatchObject({ erasedChatCount: 1, erasedMessageCount: 1, heldChatCount: 1 });
+    const run = (await t.gql(RUN)).body.data.runRetention;
+    expect(run).toMatchObject({ erasedChatCount: 1, erasedMessageCount: 1, heldChatCount: 1 });
+    expect(await exists(held)).toBe(true);
+    expect(await exists(free)).toBe(false);
+    await t.gql(`mutation($id: ID!) { releaseLegalHold(id: $id) { __typename } }`, { id: placed });
+    expect((await t.gql(RUN)).body.data.runRetention).toMatchObject({ erasedChatCount: 1, erasedMessageCount: 2, heldChatCount: 0 });
+    expect(await exists(held)).toBe(false);
+    const metrics = await (await t.app.gateway.fetch('http://gateway.test/metrics')).text();
+    expect(metrics).toMatch(/^chat_gateway_retention_chats_total\{outcome="held"\} 1$/m);
+  });
+
   it('a flow policy overrides the default for its flow, longer or shorter', async () => {
     const lenient = await createFlow(t, 'keeps 100 days');
     const chatId = await chatIn(lenient, 1);

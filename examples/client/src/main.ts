@@ -50,7 +50,7 @@ function describeDeleteChat(result: DeleteChatResult): string {
       return (
         `${result.message}: chat ${result.chatId}, ${result.deletedThreadCount} threads and ` +
         `${result.deletedMessageCount} messages removed, ${result.cancelledStreamCount} streams cancelled, ` +
-        `${result.closedConnections} live connections closed (audit ${result.auditEntry.action})`
+        `${result.closedConnections} live connections closed (${audit(result.auditEntry)})`
       );
     case 'NotFoundError':
       return `no ${result.resourceType.toLowerCase()} ${result.id}: ${result.message}`;
@@ -70,7 +70,7 @@ function describeDeleteThread(result: DeleteThreadResult): string {
     case 'DeleteThreadSuccess':
       return (
         `${result.message} (thread ${result.threadId}, ${result.deletedMessageCount} messages, ` +
-        `${result.softDelete ? `soft, restorable: ${result.canRestore}` : 'permanent'}, audit ${result.auditEntry.action})`
+        `${result.softDelete ? `soft, restorable: ${result.canRestore}` : 'permanent'}, ${audit(result.auditEntry)})`
       );
     case 'NotFoundError':
       return `no ${result.resourceType.toLowerCase()} ${result.id}: ${result.message}`;
@@ -83,12 +83,17 @@ function describeDeleteThread(result: DeleteThreadResult): string {
   }
 }
 
+/** A dry run records nothing: its answer has no audit entry. */
+function audit(entry: { action: string } | null | undefined): string {
+  return entry ? `audit ${entry.action}` : 'a dry run: nothing recorded';
+}
+
 function describeDeleteStream(result: DeleteStreamResult): string {
   switch (result.__typename) {
     case 'DeleteStreamSuccess':
       return (
         `stream ${result.streamId} deleted (was ${result.previousStatus}${result.cancelled ? ', cancelled first' : ''}), ` +
-        `${result.deletedEventCount} cached events removed (audit ${result.auditEntry.action})`
+        `${result.deletedEventCount} cached events removed (${audit(result.auditEntry)})`
       );
     case 'NotFoundError':
       return `no ${result.resourceType.toLowerCase()} ${result.id}: ${result.message}`;
@@ -106,7 +111,7 @@ function describeDeleteMessages(result: DeleteMessagesResult): string {
     case 'DeleteMessagesSuccess':
       return (
         `${result.affected} messages ${result.hardDelete ? 'hard-deleted' : 'deleted'}, ` +
-        `${result.erasedEventCount} cached stream events erased (audit ${result.auditEntry.action})`
+        `${result.erasedEventCount} cached stream events erased (${audit(result.auditEntry)})`
       );
     case 'NotFoundError':
       return `no ${result.resourceType.toLowerCase()} ${result.id}: ${result.message}`;

@@ -3,6 +3,7 @@ import type { ChatToDeleteAtOnce, ErasedAtOnce } from '../data-store.ts';
 import type { Db } from '../db.ts';
 import type { ErasureDeliveryRow } from '../tables.ts';
 import { redactIdempotentAnswersQuery } from '../idempotency.repository.ts';
+import { heldByQuery } from '../legal-holds.repository.ts';
 import { countMessagesOfChatUpToQuery } from '../messages.repository.ts';
 import { ACTIVE_STATUSES } from '../streams.repository.ts';
 import { countThreadsOfChatQuery } from '../threads.repository.ts';
@@ -12,7 +13,9 @@ import { compiledOnce } from './compiled-once.ts';
  * Deletes a small, quiet chat and records its audit entry in one statement (PostgreSQL's
  * data-modifying WITH; a statement is its own transaction): one round trip where the
  * general path takes nine. It deletes only when the chat is the tenant's and live, at
- * `expectedVersion` if given, has no active stream and at most `maxMessages` messages, and
+ * `expectedVersion` if given, has no active stream, no active legal hold covers it (its
+ * flow, the chat, a session of its messages: the check of src/domain/legal-holds.ts, in
+ * this statement) and at most `maxMessages` messages, and
  * its version is still the one this statement's snapshot read: every change under a chat
  * (a thread created or deleted, a message posted or deleted) bumps that version, so a
  * change committed while this statement waited for the chat's lock makes it delete
@@ -65,6 +68,7 @@ const deleteAtOnceStatement = compiledOnce(
           .where('version', '=', (eb) => eb.selectFrom('c').select('version'))
           .where((eb) => eb(eb.selectFrom('m').select('n'), '<=', maxMessages))
           .where((eb) => eb(eb.selectFrom('s').select('n'), '=', 0))
+          .where((eb) => eb.not(eb.exists(heldByQuery(db, tenantId, { kind: 'chat', chatId }))))
           .$if(expectedVersion !== null, (d) => d.where('version', '=', expectedVersion!))
           .returning(['id', 'flow_id']),
       )

@@ -3,6 +3,7 @@ import { builder } from '../builder.ts';
 import { getErasureJob } from '../../domain/erasure-job-progress.ts';
 import { AuditEntryRef } from './audit.ts';
 import { receiptField } from './erasure-receipt.ts';
+import { dryRunField } from './dry-run.ts';
 import { DeletionJobRef } from './deletion-job.ts';
 import { DELETE_ERRORS } from './errors.ts';
 
@@ -24,7 +25,8 @@ const DeleteChatSuccess = builder.objectRef<DeleteChatResult>('DeleteChatSuccess
       description: 'a large chat vanishes at once and is erased in the background: follow it here',
       resolve: (r, _args, ctx) => (r.erasureJobId ? getErasureJob(ctx.deps, ctx.scope, r.erasureJobId) : null),
     }),
-    auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+    auditEntry: t.field({ type: AuditEntryRef, nullable: true, description: 'null for a dry run', resolve: (r) => r.auditEntry }),
+    dryRun: dryRunField(t),
     receipt: receiptField(t),
   }),
 });
@@ -41,6 +43,7 @@ builder.mutationField('deleteChat', (t) =>
       id: t.arg.id({ required: true }),
       expectedVersion: t.arg.int(),
       force: t.arg.boolean({ defaultValue: false }),
+      dryRun: t.arg.boolean({ defaultValue: false }),
     },
     resolve: (_root, args, ctx) => deleteChat(ctx.deps, ctx.scope, args),
   }),

@@ -2,6 +2,7 @@ import { type DeleteMessagesResult, deleteMessages } from '../../domain/delete-m
 import { builder } from '../builder.ts';
 import { AuditEntryRef } from './audit.ts';
 import { receiptField } from './erasure-receipt.ts';
+import { dryRunField } from './dry-run.ts';
 import { DELETE_ERRORS } from './errors.ts';
 import { MessageFilterInput } from './message-filter.ts';
 
@@ -12,7 +13,8 @@ const DeleteMessagesSuccess = builder.objectRef<DeleteMessagesResult>('DeleteMes
     erasedEventCount: t.exposeInt('erasedEventCount', {
       description: 'cached stream events that carried the deleted text and were erased (hardDelete)',
     }),
-    auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+    auditEntry: t.field({ type: AuditEntryRef, nullable: true, description: 'null for a dry run', resolve: (r) => r.auditEntry }),
+    dryRun: dryRunField(t),
     receipt: receiptField(t),
   }),
 });
@@ -29,6 +31,7 @@ builder.mutationField('deleteMessages', (t) =>
       flowId: t.arg.id({ required: true }),
       filter: t.arg({ type: MessageFilterInput }),
       hardDelete: t.arg.boolean({ defaultValue: false }),
+      dryRun: t.arg.boolean({ defaultValue: false }),
     },
     resolve: (_root, args, ctx) => deleteMessages(ctx.deps, ctx.scope, args),
   }),

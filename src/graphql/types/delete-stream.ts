@@ -2,6 +2,7 @@ import { type DeleteStreamResult, deleteStream } from '../../domain/delete-strea
 import { builder } from '../builder.ts';
 import { AuditEntryRef } from './audit.ts';
 import { receiptField } from './erasure-receipt.ts';
+import { dryRunField } from './dry-run.ts';
 import { StreamStatusEnum } from './enums.ts';
 import { DELETE_ERRORS } from './errors.ts';
 
@@ -14,7 +15,8 @@ const DeleteStreamSuccess = builder.objectRef<DeleteStreamResult>('DeleteStreamS
     }),
     deletedEventCount: t.exposeInt('deletedEventCount'),
     deletedAt: t.field({ type: 'DateTime', resolve: (r) => r.deletedAt }),
-    auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+    auditEntry: t.field({ type: AuditEntryRef, nullable: true, description: 'null for a dry run', resolve: (r) => r.auditEntry }),
+    dryRun: dryRunField(t),
     receipt: receiptField(t),
   }),
 });
@@ -27,7 +29,7 @@ builder.mutationField('deleteStream', (t) =>
       'Cancels a QUEUED or RUNNING stream, then removes it with its cached events. ' +
       'The message a COMPLETED stream committed stays in its thread.',
     errors: { types: DELETE_ERRORS, union: { name: 'DeleteStreamResult' }, directResult: true },
-    args: { id: t.arg.id({ required: true }), expectedVersion: t.arg.int() },
+    args: { id: t.arg.id({ required: true }), expectedVersion: t.arg.int(), dryRun: t.arg.boolean({ defaultValue: false }) },
     resolve: (_root, args, ctx) => deleteStream(ctx.deps, ctx.scope, args),
   }),
 );

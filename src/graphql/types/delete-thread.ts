@@ -2,6 +2,7 @@ import { type DeleteThreadResult, deleteThread } from '../../domain/delete-threa
 import { builder } from '../builder.ts';
 import { AuditEntryRef } from './audit.ts';
 import { receiptField } from './erasure-receipt.ts';
+import { dryRunField } from './dry-run.ts';
 import { DELETE_ERRORS } from './errors.ts';
 
 // Field names echo the seed APIs' ThreadDeleteResponse and ThreadDeletionStatus.
@@ -31,7 +32,8 @@ const DeleteThreadSuccess = builder.objectRef<DeleteThreadResult>('DeleteThreadS
     restoreUntil: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.restoreUntil }),
     requestId: t.exposeID('requestId'),
     operationDurationMs: t.exposeFloat('operationDurationMs'),
-    auditEntry: t.field({ type: AuditEntryRef, resolve: (r) => r.auditEntry }),
+    auditEntry: t.field({ type: AuditEntryRef, nullable: true, description: 'null for a dry run', resolve: (r) => r.auditEntry }),
+    dryRun: dryRunField(t),
     receipt: receiptField(t),
   }),
 });
@@ -48,6 +50,7 @@ builder.mutationField('deleteThread', (t) =>
       id: t.arg.id({ required: true }),
       permanent: t.arg.boolean({ defaultValue: false }),
       expectedVersion: t.arg.int(),
+      dryRun: t.arg.boolean({ defaultValue: false }),
     },
     resolve: (_root, args, ctx) => deleteThread(ctx.deps, ctx.scope, args),
   }),

@@ -23,6 +23,7 @@ const CONFLICT_REASON_DESCRIPTIONS: Record<ConflictReason, string> = {
   ACTIVE_CONNECTIONS: 'deleteChat while live subscriptions watch the chat and force is false',
   VERSION_MISMATCH: "expectedVersion was given and the resource's current version differs",
   ACTIVE_STREAM: 'deleteMessages would remove messages of a thread that a RUNNING stream is writing',
+  LEGAL_HOLD: 'the delete would erase data under an active legal hold',
 };
 
 const ConflictReasonEnum = builder.enumType('ConflictReason', {
@@ -54,6 +55,11 @@ builder.objectType(ConflictError, {
       nullable: true,
       description: "the resource's version now (VERSION_MISMATCH)",
       resolve: (e) => e.currentVersion,
+    }),
+    holdIds: t.idList({
+      nullable: true,
+      description: 'the active holds that block the delete (LEGAL_HOLD)',
+      resolve: (e) => e.holdIds,
     }),
   }),
 });

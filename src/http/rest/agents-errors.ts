@@ -20,7 +20,8 @@ export function agentsApiError(problem: Problem): Response {
     case 'not-found':
       return agentV1Error(404, 'not_found', `No thread found with id '${problem.id}'.`, 'threadId', 'invalid_request_error');
     case 'conflict':
-      return agentV1Error(409, 'conflict', problem.message, null, 'invalid_request_error');
+      // A legal hold is told apart: retrying, or forcing, will not help until it is released.
+      return agentV1Error(409, problem.reason === 'LEGAL_HOLD' ? 'legal_hold' : 'conflict', problem.message, null, 'invalid_request_error');
     case 'forbidden':
       return agentV1Error(403, 'forbidden', problem.message, null, 'permission_error');
     case 'internal':

@@ -22,6 +22,7 @@ export function fastApiError(
           reason: problem.reason,
           ...(problem.activeConnections !== null && { active_connections: problem.activeConnections }),
           ...(problem.currentVersion !== null && { current_version: problem.currentVersion }),
+          ...(problem.holdIds !== null && { hold_ids: problem.holdIds }),
         },
         409,
       );

@@ -15,7 +15,15 @@ import {
 export type Problem =
   | { kind: 'unauthenticated'; message: string }
   | { kind: 'not-found'; message: string; resourceType: string; id: string }
-  | { kind: 'conflict'; message: string; reason: string; activeConnections: number | null; currentVersion: number | null }
+  | {
+      kind: 'conflict';
+      message: string;
+      reason: string;
+      activeConnections: number | null;
+      currentVersion: number | null;
+      /** The active legal holds that refused the delete (LEGAL_HOLD). */
+      holdIds: readonly string[] | null;
+    }
   | { kind: 'invalid'; message: string; fieldErrors: FieldError[] }
   | { kind: 'forbidden'; message: string }
   | { kind: 'internal'; message: string }
@@ -38,6 +46,7 @@ export function problemOf(error: unknown): Problem | undefined {
       reason: error.reason,
       activeConnections: error.activeConnections,
       currentVersion: error.currentVersion,
+      holdIds: error.holdIds,
     };
   if (error instanceof ValidationError) return { kind: 'invalid', message: error.message, fieldErrors: error.fieldErrors };
   if (error instanceof ShuttingDownError) return { kind: 'refused', status: 503, code: 'SHUTTING_DOWN', message: error.message };

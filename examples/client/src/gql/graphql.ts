@@ -50,6 +50,8 @@ export type ConflictReason =
   | 'ACTIVE_CONNECTIONS'
   /** deleteMessages would remove messages of a thread that a RUNNING stream is writing */
   | 'ACTIVE_STREAM'
+  /** the delete would erase data under an active legal hold */
+  | 'LEGAL_HOLD'
   /** expectedVersion was given and the resource's current version differs */
   | 'VERSION_MISMATCH';
 
@@ -88,6 +90,12 @@ export type FlowType =
   | 'AGENTFLOW'
   | 'CHATFLOW';
 
+export type LegalHoldScope =
+  | 'CHAT'
+  | 'FLOW'
+  /** targetId is a sessionId: that subject's messages in every flow */
+  | 'SESSION';
+
 /** Selects messages of one flow. Every given field must match; dates are inclusive. */
 export type MessageFilter = {
   chatId?: InputMaybe<Scalars['ID']['input']>;
@@ -109,6 +117,12 @@ export type MessageRole =
   | 'TOOL'
   | 'USER';
 
+export type PlaceLegalHoldInput = {
+  reason: Scalars['String']['input'];
+  scope: LegalHoldScope;
+  targetId: Scalars['String']['input'];
+};
+
 export type PostMessageInput = {
   chatType?: InputMaybe<ChatType>;
   content: Scalars['String']['input'];
@@ -126,6 +140,7 @@ export type ResourceType =
   | 'DELETION_JOB'
   | 'ERASURE_TARGET'
   | 'FLOW'
+  | 'LEGAL_HOLD'
   | 'MESSAGE'
   | 'RECEIPT'
   | 'STREAM'
@@ -228,7 +243,7 @@ export type DeleteChatMutationVariables = Exact<{
 
 export type DeleteChatMutation = { __typename?: 'Mutation', deleteChat:
     | { __typename: 'ConflictError', message: string, reason: ConflictReason, activeConnections?: number | null, currentVersion?: number | null }
-    | { __typename: 'DeleteChatSuccess', chatId: string, success: boolean, message: string, deletedThreadCount: number, deletedMessageCount: number, cancelledStreamCount: number, closedConnections: number, auditEntry: { __typename?: 'AuditEntry', id: string, action: string } }
+    | { __typename: 'DeleteChatSuccess', chatId: string, success: boolean, message: string, deletedThreadCount: number, deletedMessageCount: number, cancelledStreamCount: number, closedConnections: number, auditEntry?: { __typename?: 'AuditEntry', id: string, action: string } | null }
     | { __typename: 'NotFoundError', message: string, resourceType: ResourceType, id: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ __typename?: 'FieldError', path: Array<string>, message: string }> }
    };
@@ -242,7 +257,7 @@ export type DeleteThreadMutationVariables = Exact<{
 
 export type DeleteThreadMutation = { __typename?: 'Mutation', deleteThread:
     | { __typename: 'ConflictError', message: string, reason: ConflictReason, currentVersion?: number | null }
-    | { __typename: 'DeleteThreadSuccess', threadId: string, message: string, softDelete: boolean, permanentDelete: boolean, canRestore: boolean, restoreUntil?: string | null, deletedMessageCount: number, auditEntry: { __typename?: 'AuditEntry', id: string, action: string } }
+    | { __typename: 'DeleteThreadSuccess', threadId: string, message: string, softDelete: boolean, permanentDelete: boolean, canRestore: boolean, restoreUntil?: string | null, deletedMessageCount: number, auditEntry?: { __typename?: 'AuditEntry', id: string, action: string } | null }
     | { __typename: 'NotFoundError', message: string, resourceType: ResourceType, id: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ __typename?: 'FieldError', path: Array<string>, message: string }> }
    };
@@ -255,7 +270,7 @@ export type DeleteStreamMutationVariables = Exact<{
 
 export type DeleteStreamMutation = { __typename?: 'Mutation', deleteStream:
     | { __typename: 'ConflictError', message: string, reason: ConflictReason, currentVersion?: number | null }
-    | { __typename: 'DeleteStreamSuccess', streamId: string, previousStatus: StreamStatus, cancelled: boolean, deletedEventCount: number, auditEntry: { __typename?: 'AuditEntry', id: string, action: string } }
+    | { __typename: 'DeleteStreamSuccess', streamId: string, previousStatus: StreamStatus, cancelled: boolean, deletedEventCount: number, auditEntry?: { __typename?: 'AuditEntry', id: string, action: string } | null }
     | { __typename: 'NotFoundError', message: string, resourceType: ResourceType, id: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ __typename?: 'FieldError', path: Array<string>, message: string }> }
    };
@@ -269,7 +284,7 @@ export type DeleteMessagesMutationVariables = Exact<{
 
 export type DeleteMessagesMutation = { __typename?: 'Mutation', deleteMessages:
     | { __typename: 'ConflictError', message: string, reason: ConflictReason }
-    | { __typename: 'DeleteMessagesSuccess', affected: number, hardDelete: boolean, erasedEventCount: number, auditEntry: { __typename?: 'AuditEntry', id: string, action: string } }
+    | { __typename: 'DeleteMessagesSuccess', affected: number, hardDelete: boolean, erasedEventCount: number, auditEntry?: { __typename?: 'AuditEntry', id: string, action: string } | null }
     | { __typename: 'NotFoundError', message: string, resourceType: ResourceType, id: string }
     | { __typename: 'ValidationError', message: string, fieldErrors: Array<{ __typename?: 'FieldError', path: Array<string>, message: string }> }
    };

@@ -34,6 +34,7 @@ export const agentThreadRoutes: RestRoute[] = [
         400: jsonResponse('AgentV1Error: a missing or unsupported api-version, or a malformed id'),
         401: jsonResponse('AgentV1Error: invalid or missing API key'),
         404: jsonResponse('AgentV1Error: no such thread'),
+        409: jsonResponse("AgentV1Error: a legal hold covers the thread (permanent=true; code legal_hold)"),
       },
     },
     fail: agentsApiError,

@@ -196,7 +196,7 @@ export const asyncMessageRoutes: RestRoute[] = [
       description: 'Active streams are cancelled first. No body on success.',
       tags,
       parameters: [messageId],
-      responses: { 204: { description: 'Deleted' }, ...common },
+      responses: { 204: { description: 'Deleted' }, ...common, 409: jsonResponse('A legal hold covers the chat of this stream (reason LEGAL_HOLD, hold_ids)') },
     },
     fail,
     handle: async (ctx) => {

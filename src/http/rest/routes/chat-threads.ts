@@ -32,7 +32,7 @@ export const chatThreadRoutes: RestRoute[] = [
         200: jsonResponse('ThreadDeleteResponse'),
         401: jsonResponse('Invalid or missing API key'),
         404: jsonResponse('Thread not found'),
-        409: jsonResponse('Version mismatch'),
+        409: jsonResponse('Version mismatch, or a legal hold covers the thread (permanent=true; reason LEGAL_HOLD, hold_ids)'),
         422: jsonResponse('Validation Error (HTTPValidationError)'),
       },
     },
@@ -65,7 +65,7 @@ export const chatThreadRoutes: RestRoute[] = [
         warnings: [],
         errorCount: 0,
         warningCount: 0,
-        auditLogId: r.auditEntry.id,
+        auditLogId: r.auditEntry?.id,
         backupCreated: false,
       });
     },

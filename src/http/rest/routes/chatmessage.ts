@@ -95,7 +95,7 @@ export const chatMessageRoutes: RestRoute[] = [
         400: jsonResponse('A query value is malformed (a bad date, an unknown chatType, hardDelete=maybe)'),
         401: jsonResponse('Unauthorized - Invalid or missing API key'),
         404: jsonResponse('Not Found - Chatflow with specified ID not found'),
-        409: jsonResponse('A stream is still writing to a thread of these messages'),
+        409: jsonResponse('A stream is still writing to a thread of these messages, or a legal hold covers some of them'),
         412: jsonResponse('Precondition Failed - Missing required ID parameter'),
       },
     },

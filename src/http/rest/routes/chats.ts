@@ -72,7 +72,7 @@ export const chatRoutes: RestRoute[] = [
           properties: { success: { type: 'boolean' }, message: { type: 'string' }, deleted_at: { type: 'string' } },
         }),
         ...errors,
-        409: jsonResponse('Chat cannot be deleted: active WebSocket/SSE connections'),
+        409: jsonResponse('Chat cannot be deleted: active WebSocket/SSE connections, or a legal hold covers it (reason LEGAL_HOLD, hold_ids)'),
       },
     },
     fail,

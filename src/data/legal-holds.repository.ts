@@ -1,0 +1,92 @@
+import { type Expression, type SqlBool, sql } from 'kysely';
+import type { Db } from './db.ts';
+import { type PageRequest, keysetPage } from './keyset.ts';
+import { type MessageSelection, selectionPredicate } from './messages.repository.ts';
+import type { LegalHoldRow, LegalHoldScope } from './tables.ts';
+
+/**
+ * What an erasure would take, as holds see it: a chat (its flow, the chat, its messages'
+ * sessions), a thread (likewise), a message selection (its flow, the chats and sessions of
+ * the matched messages), or a stream (its chat and flow: a stream has no message of its own).
+ */
+export type HoldReach =
+  | { kind: 'chat'; chatId: string }
+  | { kind: 'thread'; threadId: string; chatId: string }
+  | { kind: 'selection'; selection: MessageSelection }
+  | { kind: 'stream'; chatId: string };
+
+export async function insertLegalHold(db: Db, row: LegalHoldRow): Promise<void> {
+  await db.insertInto('legal_holds').values(row).execute();
+}
+
+/** Locks the hold it finds, so two releases of one hold see one state. */
+export async function findLegalHold(db: Db, tenantId: string, id: string): Promise<LegalHoldRow | undefined> {
+  return db.selectFrom('legal_holds').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function markHoldReleased(db: Db, id: string, at: string, by: string): Promise<void> {
+  await db.updateTable('legal_holds').set({ released_at: at, released_by: by }).where('id', '=', id).execute();
+}
+
+/** Oldest first; `active` true: active holds only, false: released ones only, undefined: all. */
+export async function listLegalHolds(db: Db, tenantId: string, active: boolean | undefined, page: PageRequest): Promise<LegalHoldRow[]> {
+  let q = db.selectFrom('legal_holds').selectAll().where('tenant_id', '=', tenantId);
+  if (active !== undefined) q = q.where('released_at', active ? 'is' : 'is not', null);
+  return keysetPage(q, 'created_at', 'id', page).execute();
+}
+
+/**
+ * The active holds of the tenant covering what `reach` erases, as one statement of three
+ * index seeks (one per scope) that can also stand inside a larger statement (PostgreSQL's
+ * one-statement chat delete). Each seek reads the partial index of active holds only, so
+ * the cost follows the erased rows, not how many holds the tenant has.
+ */
+export function heldByQuery(db: Db, tenantId: string, reach: HoldReach) {
+  const active = (scope: LegalHoldScope, target: Expression<SqlBool>) =>
+    db
+      .selectFrom('legal_holds as h')
+      .select(['h.id', 'h.created_at'])
+      .where('h.tenant_id', '=', tenantId)
+      .where('h.released_at', 'is', null)
+      .where('h.scope', '=', scope)
+      .where(target);
+  const flow = active('FLOW', flowOf(reach));
+  const chat = active('CHAT', chatsOf(db, reach));
+  if (reach.kind === 'stream') return flow.unionAll(chat);
+  return flow.unionAll(chat).unionAll(active('SESSION', sql<SqlBool>`h.target_id in (${sessionsOf(db, reach)})`));
+}
+
+/** The active holds covering what `reach` erases, oldest first. */
+export async function heldBy(db: Db, tenantId: string, reach: HoldReach): Promise<LegalHoldRow['id'][]> {
+  const rows = await heldByQuery(db, tenantId, reach).execute();
+  return rows.sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? -1 : 1) : x.created_at < y.created_at ? -1 : 1)).map((r) => r.id);
+}
+
+function flowOf(reach: HoldReach): Expression<SqlBool> {
+  switch (reach.kind) {
+    case 'selection':
+      return sql<SqlBool>`h.target_id = ${reach.selection.flowId}`;
+    case 'thread':
+      return sql<SqlBool>`h.target_id = (select t.flow_id from threads t where t.id = ${reach.threadId})`;
+    default:
+      return sql<SqlBool>`h.target_id = (select c.flow_id from chats c where c.id = ${reach.chatId})`;
+  }
+}
+
+function chatsOf(db: Db, reach: HoldReach): Expression<SqlBool> {
+  if (reach.kind !== 'selection') return sql<SqlBool>`h.target_id = ${reach.chatId}`;
+  const chats = db.selectFrom('messages').select('messages.chat_id').where(selectionPredicate(reach.selection));
+  return sql<SqlBool>`h.target_id in (${chats})`;
+}
+
+function sessionsOf(db: Db, reach: Exclude<HoldReach, { kind: 'stream' }>) {
+  const q = db.selectFrom('messages').select('messages.session_id').where('messages.session_id', 'is not', null);
+  switch (reach.kind) {
+    case 'chat':
+      return q.where('messages.chat_id', '=', reach.chatId);
+    case 'thread':
+      return q.where('messages.thread_id', '=', reach.threadId);
+    case 'selection':
+      return q.where(selectionPredicate(reach.selection));
+  }
+}
