@@ -7,13 +7,15 @@ import type { LegalHoldRow, LegalHoldScope } from './tables.ts';
 /**
  * What an erasure would take, as holds see it: a chat (its flow, the chat, its messages'
  * sessions), a thread (likewise), a message selection (its flow, the chats and sessions of
- * the matched messages), or a stream (its chat and flow: a stream has no message of its own).
+ * the matched messages), a stream (its chat and flow: a stream has no message of its own),
+ * or a data subject (its session, and the flows and chats holding its messages).
  */
 export type HoldReach =
   | { kind: 'chat'; chatId: string }
   | { kind: 'thread'; threadId: string; chatId: string }
   | { kind: 'selection'; selection: MessageSelection }
-  | { kind: 'stream'; chatId: string };
+  | { kind: 'stream'; chatId: string }
+  | { kind: 'subject'; sessionId: string };
 
 export async function insertLegalHold(db: Db, row: LegalHoldRow): Promise<void> {
   await db.insertInto('legal_holds').values(row).execute();
@@ -50,6 +52,14 @@ export function heldByQuery(db: Db, tenantId: string, reach: HoldReach) {
       .where('h.released_at', 'is', null)
       .where('h.scope', '=', scope)
       .where(target);
+  if (reach.kind === 'subject') {
+    // Its messages in any flow: the flows and chats holding one, and the session itself.
+    const ofSubject = (column: 'flow_id' | 'chat_id') =>
+      db.selectFrom('messages').select(`messages.${column}`).where('messages.tenant_id', '=', tenantId).where('messages.session_id', '=', reach.sessionId);
+    return active('FLOW', sql<SqlBool>`h.target_id in (${ofSubject('flow_id')})`)
+      .unionAll(active('CHAT', sql<SqlBool>`h.target_id in (${ofSubject('chat_id')})`))
+      .unionAll(active('SESSION', sql<SqlBool>`h.target_id = ${reach.sessionId}`));
+  }
   const flow = active('FLOW', flowOf(reach));
   const chat = active('CHAT', chatsOf(db, reach));
   if (reach.kind === 'stream') return flow.unionAll(chat);
@@ -62,7 +72,7 @@ export async function heldBy(db: Db, tenantId: string, reach: HoldReach): Promis
   return rows.sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? -1 : 1) : x.created_at < y.created_at ? -1 : 1)).map((r) => r.id);
 }
 
-function flowOf(reach: HoldReach): Expression<SqlBool> {
+function flowOf(reach: Exclude<HoldReach, { kind: 'subject' }>): Expression<SqlBool> {
   switch (reach.kind) {
     case 'selection':
       return sql<SqlBool>`h.target_id = ${reach.selection.flowId}`;
@@ -73,13 +83,13 @@ function flowOf(reach: HoldReach): Expression<SqlBool> {
   }
 }
 
-function chatsOf(db: Db, reach: HoldReach): Expression<SqlBool> {
+function chatsOf(db: Db, reach: Exclude<HoldReach, { kind: 'subject' }>): Expression<SqlBool> {
   if (reach.kind !== 'selection') return sql<SqlBool>`h.target_id = ${reach.chatId}`;
   const chats = db.selectFrom('messages').select('messages.chat_id').where(selectionPredicate(reach.selection));
   return sql<SqlBool>`h.target_id in (${chats})`;
 }
 
-function sessionsOf(db: Db, reach: Exclude<HoldReach, { kind: 'stream' }>) {
+function sessionsOf(db: Db, reach: Exclude<HoldReach, { kind: 'stream' | 'subject' }>) {
   const q = db.selectFrom('messages').select('messages.session_id').where('messages.session_id', 'is not', null);
   switch (reach.kind) {
     case 'chat':

@@ -105,6 +105,8 @@ export interface MessageSelection {
   feedbackTypes?: readonly NonNullable<MessageTable['feedback']>[];
   startDate?: string;
   endDate?: string;
+  /** Messages of soft-deleted threads too (still stored until purged): a subject's erasure takes them. */
+  withDeletedThreads?: boolean;
 }
 
 /** Narrows a selection to one erasure chunk: rows up to the last id it matched when asked. */
@@ -132,9 +134,9 @@ function matchesFields(s: MessageSelection & ChunkBounds, table: 'messages' | 'r
   if (s.upToId !== undefined) conds.push(sql<SqlBool>`${col('id')} <= ${s.upToId}`);
   // NOT IN the flow's few soft-deleted threads (found by index, once per statement), so
   // that the planner never drives the search from the flow's threads: the filter index leads.
-  conds.push(
-    sql<SqlBool>`${col('thread_id')} not in (select id from threads where flow_id = ${s.flowId} and deleted_at is not null)`,
-  );
+  if (!s.withDeletedThreads) {
+    conds.push(sql<SqlBool>`${col('thread_id')} not in (select id from threads where flow_id = ${s.flowId} and deleted_at is not null)`);
+  }
   return sql<SqlBool>`(${sql.join(conds, sql` and `)})`;
 }
 
@@ -186,6 +188,12 @@ export async function listSelectedMessages(db: Db, s: MessageSelection, page: Pa
 /** The threads (and their chats) holding a selected message: its cost follows the matched rows. */
 export async function threadsOfSelection(db: Db, s: MessageSelection) {
   return db.selectFrom('messages').select(['messages.thread_id', 'messages.chat_id']).distinct().where(selectionPredicate(s)).execute();
+}
+
+/** The flows of the tenant holding messages of `sessionId`, by id. */
+export async function flowsOfSubject(db: Db, tenantId: string, sessionId: string): Promise<string[]> {
+  const rows = await db.selectFrom('messages').select('flow_id').distinct().where('tenant_id', '=', tenantId).where('session_id', '=', sessionId).orderBy('flow_id').execute();
+  return rows.map((r) => r.flow_id);
 }
 
 /** True when the selection matches more than `n` messages (reads at most n + 1 index entries). */

@@ -13,6 +13,7 @@ import * as erasureCopies from './migrations/2026-12-01-0010-erasure-copies.ts';
 import * as auditHashChain from './migrations/2026-12-01-0011-audit-hash-chain.ts';
 import * as legalHolds from './migrations/2026-12-01-0012-legal-holds.ts';
 import * as retention from './migrations/2026-12-01-0013-retention.ts';
+import * as messagesOfSubject from './migrations/2026-12-01-0014-messages-of-subject.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
 const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-0011-audit-hash-chain': auditHashChain,
   '2026-12-01-0012-legal-holds': legalHolds,
   '2026-12-01-0013-retention': retention,
+  '2026-12-01-0014-messages-of-subject': messagesOfSubject,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

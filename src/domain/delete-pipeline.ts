@@ -5,7 +5,7 @@ import type { ErasureDeliveryRow } from '../data/tables.ts';
 import type { ChatEvent } from '../live/events.ts';
 import type { DeletedKind } from './deletion-observer.ts';
 import type { Deps } from './deps.ts';
-import { type ReceiptRequest, copiesToErase, writeReceipt } from './erasure-receipts.ts';
+import { type CopiesToErase, type ReceiptRequest, copiesToErase, writeReceipt } from './erasure-receipts.ts';
 import { versionMismatch } from './errors.ts';
 import { type HoldReach, refuseHeld } from './legal-holds.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
@@ -36,6 +36,12 @@ import type { Scope } from './scope.ts';
 // subscriber told, no metric counted, nothing handed to the outbox. What a delete does after its
 // transaction (counting a queued erasure) it does without writing when `dryRun` is set.
 
+/** Where a delete reaches copies elsewhere: what it erases in one flow. */
+export interface CopyReach {
+  flowId: string;
+  erased: ErasedScope;
+}
+
 /** What a delete leaves to do once it has committed. */
 export interface Aftermath {
   at: string;
@@ -65,8 +71,11 @@ export interface DeleteSteps<T, R> {
   erases?(target: T): HoldReach | undefined;
   /** The delete's own conflicts: throws ConflictError. */
   check?(trx: Db, target: T): Promise<void>;
-  /** What a delete that reaches copies elsewhere erases, in which flow; undefined when it reaches none. */
-  copies?(target: T): { flowId: string; erased: ErasedScope } | undefined;
+  /**
+   * What a delete that reaches copies elsewhere erases, in which flow (in each, for one that
+   * erases in several); undefined when it reaches none.
+   */
+  copies?(target: T): CopyReach | readonly CopyReach[] | undefined;
   /** Changes the rows and records the audit entry; the answer and what is left to do. */
   act(trx: Db, target: T): Promise<{ result: R; after: Aftermath }>;
 }
@@ -110,8 +119,11 @@ export async function deleteInTransaction<T, R>(
       const reach = steps.erases?.(target);
       if (reach) await refuseHeld(trx, scope.tenantId, reach, options.dryRun ? undefined : deps.deletions);
       await steps.check?.(trx, target);
-      const copiesReach = steps.copies?.(target);
-      const copies = copiesReach && (await copiesToErase(trx, scope.tenantId, copiesReach.flowId, copiesReach.erased));
+      const copies: CopiesToErase[] = [];
+      for (const reach of [steps.copies?.(target) ?? []].flat()) {
+        const found = await copiesToErase(trx, scope.tenantId, reach.flowId, reach.erased);
+        if (found) copies.push(found);
+      }
       const done = await steps.act(trx, target);
       if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
       const entries = done.after.receipt ? await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings) : [];

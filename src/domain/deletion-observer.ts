@@ -29,7 +29,7 @@ export interface DeletionObserver {
   held(erasure: HeldErasure): void;
 }
 
-/** What a refused delete would have erased: a chat, a thread, a message selection, a stream. */
-export type HeldErasure = 'chat' | 'thread' | 'selection' | 'stream';
+/** What a refused delete would have erased: a chat, a thread, a message selection, a stream, a subject's messages. */
+export type HeldErasure = 'chat' | 'thread' | 'selection' | 'stream' | 'subject';
 
 export const ignoreDeletions: DeletionObserver = { deleted: () => {}, receipted: () => {}, retained: () => {}, held: () => {} };

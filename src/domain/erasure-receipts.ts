@@ -128,7 +128,7 @@ export async function writeReceipt(
   trx: Db,
   scope: Pick<Scope, 'tenantId'>,
   request: ReceiptRequest,
-  copies: CopiesToErase | undefined,
+  copies: readonly CopiesToErase[],
   at: string,
   settings: Pick<Settings, 'erasureRetryMs'>,
 ): Promise<ErasureDeliveryRow[]> {
@@ -145,11 +145,10 @@ export async function writeReceipt(
     erasure_job_id: request.erasureJobId ?? null,
   };
   await insertReceipt(trx, receipt);
-  if (!copies) return [];
   const deadline = new Date(Date.parse(at) + settings.erasureRetryMs).toISOString();
-  const deliveries = copies.targets.map((target): ErasureDeliveryRow => {
+  const deliveries = copies.flatMap(({ targets, event: erased }) => targets.map((target): ErasureDeliveryRow => {
     const id = newId();
-    const event: ErasureEvent = { id, receiptId: request.id, erasedAt: at, ...copies.event };
+    const event: ErasureEvent = { id, receiptId: request.id, erasedAt: at, ...erased };
     return {
       id,
       tenant_id: scope.tenantId,
@@ -165,7 +164,7 @@ export async function writeReceipt(
       leased_until: leaseFrom(at),
       completed_at: null,
     };
-  });
+  }));
   await insertDeliveries(trx, deliveries);
   return deliveries;
 }

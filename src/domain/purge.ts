@@ -66,7 +66,7 @@ export async function purgeExpiredThreads(
           now,
         );
         const receipt = receiptFor(entry, { threads: 1, messages: deletedMessageCount, ...streams });
-        const entries = await writeReceipt(trx, { tenantId: thread.tenant_id }, receipt, copies, now, deps.settings);
+        const entries = await writeReceipt(trx, { tenantId: thread.tenant_id }, receipt, copies ? [copies] : [], now, deps.settings);
         const notice = { receiptId: receipt.id, action: receipt.action, targetType: 'THREAD', targetId: thread.id, requestId, copies: entries.length };
         return { deletedMessageCount, notice, entries };
       });

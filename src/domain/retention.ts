@@ -148,7 +148,7 @@ async function recordRun(deps: Deps, scope: Scope, counts: Omit<RetentionNotice,
     const facts = { action: 'retention.run', targetType: 'RETENTION_POLICY', targetId: newId(), details: { ...counts, policies } } as const;
     const entry = await recordAudit(trx, scope, facts, at);
     const receipt = receiptFor({ ...facts, id: entry.id }, { chats: counts.erasedChatCount, messages: counts.erasedMessageCount });
-    await writeReceipt(trx, scope, receipt, undefined, at, deps.settings);
+    await writeReceipt(trx, scope, receipt, [], at, deps.settings);
     return receipt.id;
   });
 }

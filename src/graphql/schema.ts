@@ -17,6 +17,7 @@ import './types/delete-chat.ts';
 import './types/delete-thread.ts';
 import './types/delete-stream.ts';
 import './types/delete-messages.ts';
+import './types/erase-subject.ts';
 import './types/subscriptions.ts';
 import './types/deletion-job.ts';
 import './types/entities.ts';

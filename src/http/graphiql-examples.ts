@@ -82,6 +82,16 @@ mutation AddErasureTarget($flowId: ID!) {
   }
 }
 
+# A person asks to be forgotten: every message of their session id in every flow.
+mutation EraseSubject {
+  eraseSubject(sessionId: "user-42", dryRun: true) {
+    __typename
+    ... on EraseSubjectSuccess { sessionId dryRun affected flowCount receipt { id status copies { name status } } }
+    ... on ConflictError { message reason holdIds }
+    ... on ValidationError { fieldErrors { path message } }
+  }
+}
+
 # Retention (admin key): chats older than their policy are erased by the server's timer.
 mutation SetRetentionPolicy {
   setRetentionPolicy(input: { maxAgeDays: 90 }) {
