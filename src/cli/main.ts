@@ -8,8 +8,10 @@ import { openDatabase } from '../data/open-database.ts';
 import { createApiKey, parsePermissions, revokeApiKeys, rotateApiKey } from '../domain/api-keys.ts';
 import { ignoreDeletions } from '../domain/deletion-observer.ts';
 import { diagnose } from '../domain/doctor.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
+import { ndjsonChunks, openChatExport } from '../domain/chat-export.ts';
+import { operatorScope } from '../domain/operator-scope.ts';
 import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
 import { createLogger } from '../observability/logger.ts';
 import { verifyAuditLog } from '../domain/verify-audit.ts';
@@ -17,6 +19,7 @@ import { listen } from '../server.ts';
 import { commandHelp, overview } from './help.ts';
 import { progressBar } from './progress.ts';
 import { describeBreak, summary } from './verify-audit-report.ts';
+import { writeChunks } from './write-chunks.ts';
 
 async function withStore<T>(config: Config, work: (store: DataStore) => Promise<T>): Promise<T> {
   const store = openDatabase(config.databaseUrl);
@@ -141,6 +144,16 @@ async function main(argv: string[]): Promise<void> {
         console.log(summary(report));
         if (report.breaks.length > 0) process.exitCode = 1;
       });
+    case 'export': {
+      const chatId = required(positionals[1], 'export needs a CHAT_ID: chat-gateway export CHAT_ID --tenant NAME');
+      const tenant = required(values.tenant, 'export needs --tenant NAME, the tenant the chat belongs to');
+      return withStore(config, async (store) => {
+        const scope = await operatorScope(store.db, tenant, ['read']);
+        if (!scope) throw new UsageError(`there is no tenant named "${tenant}"`, 2);
+        const { records } = await openChatExport({ store, clock: systemClock }, scope, chatId);
+        await writeChunks(process.stdout, ndjsonChunks(records));
+      });
+    }
     case 'purge':
       return withStore(config, async (store) => {
         const settings = settingsOf(config);
@@ -178,7 +191,7 @@ function required(value: string | undefined, message: string): string {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ValidationError)
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof ValidationError || error instanceof NotFoundError)
     console.error(`chat-gateway: ${error.message}`);
   else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     console.error(`chat-gateway: ${error.message}`);

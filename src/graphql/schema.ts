@@ -11,6 +11,7 @@ import './types/stream.ts';
 import './types/audit.ts';
 import './types/erasure-receipt.ts';
 import './types/erasure-target.ts';
+import './types/chat-export.ts';
 import './types/delete-chat.ts';
 import './types/delete-thread.ts';
 import './types/delete-stream.ts';
