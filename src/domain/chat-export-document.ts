@@ -48,30 +48,32 @@ export async function exportChatDocument(deps: Pick<Deps, 'store' | 'clock'>, sc
   let end: ExportEnd | undefined;
   let messages = 0;
   let characters = 0;
-  for await (const record of opened.records) {
-    switch (record.type) {
-      case 'chat': {
-        const { type: _, ...fields } = record;
-        chat = { ...fields, threads: [] };
-        break;
-      }
-      case 'thread': {
-        const { type: _, ...fields } = record;
-        chat?.threads.push({ ...fields, messages: [] });
-        break;
-      }
-      case 'message': {
-        const { type: _, ...fields } = record;
-        messages++;
-        characters += fields.content.length;
-        if (messages > EXPORT_MAX_MESSAGES || characters > EXPORT_MAX_TEXT_CHARACTERS) throw new ExportTooLargeError(opened.header.chatId, LIMITS);
-        chat?.threads.at(-1)?.messages.push(fields);
-        break;
-      }
-      case 'end': {
-        const { type: _, ...fields } = record;
-        end = fields;
-        break;
+  for await (const batch of opened.records) {
+    for (const record of batch) {
+      switch (record.type) {
+        case 'chat': {
+          const { type: _, ...fields } = record;
+          chat = { ...fields, threads: [] };
+          break;
+        }
+        case 'thread': {
+          const { type: _, ...fields } = record;
+          chat?.threads.push({ ...fields, messages: [] });
+          break;
+        }
+        case 'message': {
+          const { type: _, ...fields } = record;
+          messages++;
+          characters += fields.content.length;
+          if (messages > EXPORT_MAX_MESSAGES || characters > EXPORT_MAX_TEXT_CHARACTERS) throw new ExportTooLargeError(opened.header.chatId, LIMITS);
+          chat?.threads.at(-1)?.messages.push(fields);
+          break;
+        }
+        case 'end': {
+          const { type: _, ...fields } = record;
+          end = fields;
+          break;
+        }
       }
     }
   }

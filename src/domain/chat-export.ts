@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { PageRequest } from '../data/keyset.ts';
 import { listMessagesOfThread } from '../data/messages.repository.ts';
 import type { MessageRow, ThreadRow } from '../data/tables.ts';
@@ -64,8 +65,12 @@ type ExportDeps = Pick<Deps, 'store' | 'clock'>;
 
 export interface OpenedExport {
   header: ExportHeader;
-  /** Read lazily, page by page; closing it early (return()) stops the reading. */
-  records: AsyncGenerator<ExportRecord, void, undefined>;
+  /**
+   * The records in order, in batches (a page of messages each: one step of an async
+   * iteration per row would cost more than the row). Read lazily; closing it early
+   * (return()) stops the reading.
+   */
+  records: AsyncGenerator<ExportRecord[], void, undefined>;
   /** What the records have handed over so far (for a log of an export cut short). */
   progress: { threads: number; messages: number };
 }
@@ -84,21 +89,22 @@ async function* recordsOf(
   header: ExportHeader,
   chat: Chat,
   progress: OpenedExport['progress'],
-): AsyncGenerator<ExportRecord, void, undefined> {
+): AsyncGenerator<ExportRecord[], void, undefined> {
   const db = deps.store.db;
-  yield { type: 'export', ...header };
-  yield { type: 'chat', ...chat };
-  for await (const thread of keysetRows((page) => listThreadsOfChat(db, chat.id, page), () => THREAD_PAGE_ROWS)) {
-    progress.threads++;
-    yield threadRecord(thread);
-    for await (const row of keysetRows((page) => listMessagesOfThread(db, thread.id, page), rowsFitting)) {
-      progress.messages++;
-      yield { type: 'message', ...messageOf(row) };
+  yield [{ type: 'export', ...header }, { type: 'chat', ...chat }];
+  for await (const threads of keysetPages((page) => listThreadsOfChat(db, chat.id, page), () => THREAD_PAGE_ROWS)) {
+    for (const thread of threads) {
+      progress.threads++;
+      yield [threadRecord(thread)];
+      for await (const rows of keysetPages((page) => listMessagesOfThread(db, thread.id, page), rowsFitting)) {
+        progress.messages += rows.length;
+        yield rows.map((row): ExportRecord => ({ type: 'message', ...messageOf(row) }));
+      }
     }
   }
   const [now] = await getChats(deps, scope, [chat.id]);
   if (!now) throw new NotFoundError('CHAT', chat.id);
-  yield { type: 'end', threadCount: progress.threads, messageCount: progress.messages, chatVersion: now.version };
+  yield [{ type: 'end', threadCount: progress.threads, messageCount: progress.messages, chatVersion: now.version }];
 }
 
 function threadRecord(row: ThreadRow): ExportRecord {
@@ -115,34 +121,42 @@ function rowsFitting(last: readonly MessageRow[] | undefined): number {
   return Math.max(1, Math.min(MESSAGE_PAGE_ROWS, Math.floor(MESSAGE_PAGE_CHARACTERS / perRow)));
 }
 
-/** Every row of a list in (created_at, id) order, one keyset page at a time. */
-async function* keysetRows<R extends { created_at: string; id: string }>(
+/**
+ * Every row of a list in (created_at, id) order, one keyset page at a time. Yields to the
+ * event loop after each page: a fast client never makes the socket push back (a write to
+ * loopback completes at once), and on SQLite a page is read synchronously, so without it a
+ * whole export would run in one turn of the loop and stall every other request.
+ */
+async function* keysetPages<R extends { created_at: string; id: string }>(
   read: (page: PageRequest) => Promise<R[]>,
   size: (last: readonly R[] | undefined) => number,
-): AsyncGenerator<R, void, undefined> {
+): AsyncGenerator<R[], void, undefined> {
   let last: R[] | undefined;
   for (;;) {
     const limit = size(last);
     const after = last?.[last.length - 1];
     const rows = await read({ after: after && { at: after.created_at, id: after.id }, limit, inverted: false });
-    yield* rows;
+    if (rows.length > 0) yield rows;
     if (rows.length < limit) return;
     last = rows;
+    await yieldToEventLoop();
   }
 }
 
 /**
- * The records as NDJSON text in pieces of about `characters` (one write each: a write per
- * line would cost more than the line). A failure first hands over the lines read before it.
+ * Batches of records as NDJSON text in pieces of about `characters` (one write each: a write
+ * per line would cost more than the line). A failure first hands over the lines read before it.
  */
-export async function* ndjsonChunks(records: AsyncIterable<unknown>, characters = 64 * 1024): AsyncGenerator<string, void, undefined> {
+export async function* ndjsonChunks(batches: AsyncIterable<readonly unknown[]>, characters = 64 * 1024): AsyncGenerator<string, void, undefined> {
   let text = '';
   try {
-    for await (const record of records) {
-      text += `${JSON.stringify(record)}\n`;
-      if (text.length >= characters) {
-        yield text;
-        text = '';
+    for await (const batch of batches) {
+      for (const record of batch) {
+        text += `${JSON.stringify(record)}\n`;
+        if (text.length >= characters) {
+          yield text;
+          text = '';
+        }
       }
     }
   } catch (error) {
