@@ -37,7 +37,7 @@ export async function listThreadsOfChat(db: Db, chatId: string, page: PageReques
 }
 
 export async function listLiveThreadsOfChat(db: Db, chatId: string, page: PageRequest): Promise<ThreadRow[]> {
-  const q = db.selectFrom('threads').selectAll().where('chat_id', '=', chatId);
+  const q = db.selectFrom('threads').selectAll().where('chat_id', '=', chatId).where('deleted_at', 'is', null);
   return keysetPage(q, 'created_at', 'id', page).execute();
 }
 
