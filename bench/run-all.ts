@@ -19,6 +19,7 @@ const SUITE: { name: string; args: string[]; quick: string[] }[] = [
   { name: 'reads', args: [], quick: [] },
   { name: 'memory', args: [], quick: ['--duration', '3'] },
   { name: 'erasure-targets', args: [], quick: ['--rounds', '1', '--duration', '3', '--chats', '20000'] },
+  { name: 'export', args: [], quick: ['--messages', '100000', '--rounds', '1'] },
 ];
 
 const only = values.only?.split(',').map((s) => s.trim());

@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -65,4 +67,18 @@ export function serveRpc(handlers: Record<string, (message: any) => unknown | Pr
   });
   // The parent went away: do not linger.
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * A baseline's node:http server on a loopback port: serves the RPC, closes the server then
+ * `close` on stop, and tells the parent its URL.
+ */
+export async function serveBaseline(server: Server, close: () => void): Promise<void> {
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  serveRpc({}, async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    close();
+  });
+  process.send?.({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 }

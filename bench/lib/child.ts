@@ -56,11 +56,14 @@ export interface ChildOptions {
   log?: string;
 }
 
-/** `kind`: 'ours' (createApp + listen) or 'raw' (node:http + better-sqlite3 baseline). */
-export async function startServer(kind: 'ours' | 'raw', options: ChildOptions): Promise<ServerChild> {
+/**
+ * `kind`: 'ours' (createApp + listen), 'raw' (node:http + better-sqlite3 baseline of the
+ * GraphQL operations) or 'raw-export' (the same, streaming a chat's NDJSON export).
+ */
+export async function startServer(kind: 'ours' | 'raw' | 'raw-export', options: ChildOptions): Promise<ServerChild> {
   // Ours runs as shipped (bundled, with the serve script's node flags) unless asked for tsx.
   const shipped = kind === 'ours' && !options.tsx;
-  const script = shipped ? shippedServer() : join(ROOT, 'bench', 'lib', kind === 'ours' ? 'ours-server.ts' : 'raw-server.ts');
+  const script = shipped ? shippedServer() : join(ROOT, 'bench', 'lib', `${kind}-server.ts`);
   // The server's own output (request logs at the default level) goes to a file beside
   // its database: written as in production, without flooding the figures.
   const log = openSync(options.log ?? `${options.db}.${kind}.log`, 'a');

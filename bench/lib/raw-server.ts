@@ -5,9 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type SQLite from 'better-sqlite3';
-import type { AddressInfo } from 'node:net';
 import { v7 as newId } from 'uuid';
-import { serveRpc } from './child-runtime.ts';
+import { serveBaseline } from './child-runtime.ts';
 import { openLikeProduct } from './sqlite.ts';
 
 const path = process.env.BENCH_DB;
@@ -142,11 +141,4 @@ const server = createServer((req, res) => {
     }
   });
 });
-server.keepAliveTimeout = 60_000;
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-
-serveRpc({}, async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  db.close();
-});
-process.send?.({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+await serveBaseline(server, () => db.close());

@@ -1,4 +1,5 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -87,6 +88,14 @@ export function syncFile(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The baseline's and our own copy of a loaded database, side by side in `dir`. */
+export function copiesFor(pristine: string, dir: string): { rawDb: string; oursDb: string } {
+  const copies = { rawDb: join(dir, 'raw.db'), oursDb: join(dir, 'ours.db') };
+  copyDatabase(pristine, copies.rawDb);
+  copyDatabase(pristine, copies.oursDb);
+  return copies;
 }
 
 export function copyDatabase(from: string, to: string): void {

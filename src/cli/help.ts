@@ -108,6 +108,18 @@ export const COMMANDS: Record<string, CommandHelp> = {
     ],
     settings: [DATABASE, 'REDIS_URL (set when the servers share live state: their subscribers are told)'],
   },
+  export: {
+    usage: 'export CHAT_ID --tenant NAME [--config FILE]',
+    summary: 'write a chat, its threads and every message to stdout as NDJSON, e.g. before deleting it',
+    details: [
+      '--tenant NAME  the tenant the chat belongs to (a chat of another tenant is not found)',
+      'One JSON record a line, in the format chat-gateway.chat-export.v1 (README "Export before',
+      'delete"), the same as GET /api/v1/chats/{chat_id}/export; read page by page, in bounded',
+      'memory at any size. Output without the last line, {"type":"end",...}, is incomplete.',
+      'Exits 1 when the chat is not found (or is deleted while it is written), 2 when there is no such tenant.',
+    ],
+    settings: [DATABASE],
+  },
   doctor: {
     usage: 'doctor [--config FILE]',
     summary: 'check the database: integrity, foreign keys, erasures still queued',

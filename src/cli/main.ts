@@ -10,6 +10,8 @@ import { ignoreDeletions } from '../domain/deletion-observer.ts';
 import { diagnose } from '../domain/doctor.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { isoNow, systemClock } from '../domain/clock.ts';
+import { ndjsonChunks, openChatExport } from '../domain/chat-export.ts';
+import { operatorScope } from '../domain/operator-scope.ts';
 import { countPurgeable, purgeExpiredThreads } from '../domain/purge.ts';
 import { runAllRetention } from '../domain/retention.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -19,6 +21,7 @@ import { commandHelp, overview } from './help.ts';
 import { progressBar } from './progress.ts';
 import { describeBreak, summary } from './verify-audit-report.ts';
 import { runHoldCommand } from './holds.ts';
+import { writeChunks } from './write-chunks.ts';
 
 async function withStore<T>(config: Config, work: (store: DataStore) => Promise<T>): Promise<T> {
   const store = openDatabase(config.databaseUrl);
@@ -173,6 +176,16 @@ async function main(argv: string[]): Promise<void> {
       return withStore(config, async (store) => {
         const { scope, target, reason, id, active } = values;
         for (const line of await runHoldCommand(store, { action: positionals[1], tenant, scope, target, reason, id, active })) console.log(line);
+      });
+    }
+    case 'export': {
+      const chatId = required(positionals[1], 'export needs a CHAT_ID: chat-gateway export CHAT_ID --tenant NAME');
+      const tenant = required(values.tenant, 'export needs --tenant NAME, the tenant the chat belongs to');
+      return withStore(config, async (store) => {
+        const scope = await operatorScope(store.db, tenant, ['read']);
+        if (!scope) throw new UsageError(`there is no tenant named "${tenant}"`, 2);
+        const { records } = await openChatExport({ store, clock: systemClock }, scope, chatId);
+        await writeChunks(process.stdout, ndjsonChunks(records));
       });
     }
     case 'purge':

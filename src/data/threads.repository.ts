@@ -31,6 +31,12 @@ export async function lockAndCountThreadsOfChat(db: Db, chatId: string): Promise
   return (await db.selectFrom('threads').select('id').where('chat_id', '=', chatId).forUpdate().execute()).length;
 }
 
+/** Every thread of the chat, soft-deleted ones too (an export shows them, marked). */
+export async function listThreadsOfChat(db: Db, chatId: string, page: PageRequest): Promise<ThreadRow[]> {
+  const q = db.selectFrom('threads').selectAll().where('chat_id', '=', chatId);
+  return keysetPage(q, 'created_at', 'id', page).execute();
+}
+
 export async function listLiveThreadsOfChat(db: Db, chatId: string, page: PageRequest): Promise<ThreadRow[]> {
   const q = db.selectFrom('threads').selectAll().where('chat_id', '=', chatId).where('deleted_at', 'is', null);
   return keysetPage(q, 'created_at', 'id', page).execute();

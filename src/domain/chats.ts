@@ -55,11 +55,11 @@ export async function createChat(
   return chatOf(row);
 }
 
-export async function getChats(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Chat[]> {
+export async function getChats(deps: Pick<Deps, 'store'>, scope: Scope, ids: readonly string[]): Promise<Chat[]> {
   return (await findChats(deps.store.db, scope.tenantId, ids.filter(isId))).map(chatOf);
 }
 
-export async function requireChat(deps: Deps, scope: Scope, id: string): Promise<Chat> {
+export async function requireChat(deps: Pick<Deps, 'store'>, scope: Scope, id: string): Promise<Chat> {
   const [chat] = await getChats(deps, scope, [id]);
   if (!chat) throw new NotFoundError('CHAT', id);
   return chat;

@@ -68,6 +68,20 @@ export class ShuttingDownError extends Error {
   override readonly name = 'ShuttingDownError';
 }
 
+/** A chat too large to answer as one value; the caller should stream it instead. */
+export class ExportTooLargeError extends Error {
+  override readonly name = 'ExportTooLargeError';
+  constructor(
+    readonly chatId: string,
+    readonly limits: { messages: number; textCharacters: number },
+  ) {
+    super(
+      `Chat ${chatId} is too large to export in one answer (more than ${limits.messages.toLocaleString('en-US')} messages ` +
+        `or ${limits.textCharacters.toLocaleString('en-US')} characters of text)`,
+    );
+  }
+}
+
 export function versionMismatch(resource: string, expected: number, current: number): ConflictError {
   return new ConflictError(
     'VERSION_MISMATCH',
@@ -84,6 +98,7 @@ export function isDomainError(error: unknown): boolean {
     error instanceof ValidationError ||
     error instanceof ForbiddenError ||
     error instanceof UnauthenticatedError ||
-    error instanceof ShuttingDownError
+    error instanceof ShuttingDownError ||
+    error instanceof ExportTooLargeError
   );
 }

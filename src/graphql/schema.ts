@@ -13,6 +13,7 @@ import './types/erasure-receipt.ts';
 import './types/erasure-target.ts';
 import './types/retention.ts';
 import './types/legal-hold.ts';
+import './types/chat-export.ts';
 import './types/delete-chat.ts';
 import './types/delete-thread.ts';
 import './types/delete-stream.ts';

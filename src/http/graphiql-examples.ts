@@ -8,6 +8,12 @@ query Chats {
   }
 }
 
+# Export before delete: the whole chat as JSON (threads, soft-deleted ones marked, and every
+# message). Past 10,000 messages, GET /api/v1/chats/{id}/export streams it as NDJSON instead.
+query ExportChat($id: ID!) {
+  exportChat(id: $id) { chatId exportedAt format data }
+}
+
 mutation DeleteChat($id: ID!) {
   deleteChat(id: $id) {
     __typename

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { maskError } from 'graphql-yoga';
-import { NotFoundError, ShuttingDownError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
+import { ExportTooLargeError, NotFoundError, ShuttingDownError, UnauthenticatedError, ValidationError } from '../domain/errors.ts';
+import { exportPath } from './rest/routes/chats.ts';
 
 // How the GraphQL API answers a domain error thrown outside a result union (a list
 // query's bad filter, a subscription to a missing stream, a missing key). The deletes'
@@ -15,6 +16,8 @@ interface Coding<E extends Error> {
    * thrown outside any field it is a fault, and stays masked.
    */
   status?: number;
+  /** The message when the domain's needs more for a GraphQL client. */
+  message?(error: E): string;
   details?(error: E): Record<string, unknown>;
 }
 
@@ -25,6 +28,12 @@ const CODINGS = [
   coding({ type: ShuttingDownError, code: 'SHUTTING_DOWN', status: 503 }),
   coding({ type: ValidationError, code: 'BAD_USER_INPUT', details: (e) => ({ fieldErrors: e.fieldErrors }) }),
   coding({ type: NotFoundError, code: 'NOT_FOUND', details: (e) => ({ resourceType: e.resourceType, id: e.id }) }),
+  coding({
+    type: ExportTooLargeError,
+    code: 'EXPORT_TOO_LARGE',
+    message: (e) => `${e.message}: GET ${exportPath(e.chatId)} streams it as NDJSON at any size`,
+    details: (e) => ({ chatId: e.chatId, maxMessages: e.limits.messages, maxTextCharacters: e.limits.textCharacters, ndjson: exportPath(e.chatId) }),
+  }),
 ];
 
 /** The coded GraphQL error of a domain error (bare, or wrapped by a field), if it has one. */
@@ -37,7 +46,7 @@ export function codedDomainError(error: unknown): GraphQLError | undefined {
     return new GraphQLError(original.message, { extensions: { code: found.code, http: { status: found.status } } });
   }
   if (!field) return undefined;
-  return new GraphQLError(original.message, {
+  return new GraphQLError(found.message?.(original) ?? original.message, {
     nodes: field.nodes,
     path: field.path,
     extensions: { code: found.code, ...found.details?.(original) },

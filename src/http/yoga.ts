@@ -42,7 +42,7 @@ export function createGateway({ deps, tokens, limits, logger, metrics, demoKey }
       ...protectionPlugins(limits),
       useWriteRateLimit(limits.writesPerMinute, '/graphql'),
       useIdempotencyKeys(deps, '/graphql'),
-      useRestRoutes(deps, tokens),
+      useRestRoutes(deps, tokens, logger),
     ].filter((plugin) => plugin !== undefined),
     landingPage: false,
     // useBodyLimit limits the body by its Content-Length (reading only a chunked body).

@@ -615,6 +615,16 @@ async function send(req: Sent, { graphql, streamMs = 150 }: { graphql: boolean; 
   }
   const text = await response.text();
   checkText(req, text);
+  if (contentType.startsWith('application/x-ndjson')) {
+    for (const line of text.split('\n').filter((l) => l !== '')) {
+      try {
+        JSON.parse(line);
+      } catch {
+        fail(req, 'an NDJSON line that is not JSON', line);
+      }
+    }
+    return { status };
+  }
   if (text === '') {
     const emptyOk = status === 204 || req.method === 'HEAD' || req.method === 'OPTIONS' || (req.mayBeEmpty && [404, 405, 406, 415].includes(status));
     if (!emptyOk) fail(req, `HTTP ${status} with an empty body`);
@@ -896,6 +906,7 @@ describe('fuzz: the server rejects what it cannot use, never crashes, never touc
       { method: 'DELETE', path: '/v1/messages/async/{id}/delete', query: [] },
       { method: 'GET', path: '/api/v1/chats/{id}', query: ['force'] },
       { method: 'DELETE', path: '/api/v1/chats/{id}', query: ['force'] },
+      { method: 'GET', path: '/api/v1/chats/{id}/export', query: ['force'] },
       { method: 'DELETE', path: '/api/chat/threads/{id}', query: ['permanent', 'expectedVersion'] },
       {
         method: 'DELETE',
@@ -970,7 +981,7 @@ describe('fuzz: the server rejects what it cannot use, never crashes, never touc
       params(3000, [
         // Found by this fuzz on PostgreSQL: a NUL in a query value (500 "Error clearing chat messages").
         [
-          { route: ROUTES[8]!, wrongMethod: undefined, segment: pool.a[0]!, qs: 'sessionId=a%00b', body: '', contentType: '', idempotencyKey: undefined, lastEventId: undefined },
+          { route: ROUTES[9]!, wrongMethod: undefined, segment: pool.a[0]!, qs: 'sessionId=a%00b', body: '', contentType: '', idempotencyKey: undefined, lastEventId: undefined },
           t.keys.a,
           false,
         ],

@@ -204,6 +204,7 @@ describe("tenant B's key against tenant A's ids", () => {
         [a.flowId, a.chatId, a.threadId],
       ],
       ['chats of the flow', `query($f: ID!) { chats(flowId: $f, first: 100) { edges { node { id title } } } }`, ([f]) => ({ f }), [a.flowId]],
+      ['export of the chat', `query($id: ID!) { exportChat(id: $id) { chatId exportedAt format data } }`, ([id]) => ({ id }), [a.chatId]],
       ['upper-case ids', `query($c: ID!, $t: ID!, $f: ID!) { chat(id: $c) { id } thread(id: $t) { id } flow(id: $f) { id } }`, ([c, th, f]) => ({ c, t: th, f }), [a.chatId.toUpperCase(), a.threadId.toUpperCase(), a.flowId.toUpperCase()]],
     ];
     for (const [name, query, vars, ids] of probes) {
@@ -363,6 +364,7 @@ describe("tenant B's key against tenant A's ids", () => {
       ['POST', 'cancel a stream', ([s]) => `/v1/messages/async/${s}/cancel`, [a.streamId], 404],
       ['DELETE', 'delete a stream', ([s]) => `/v1/messages/async/${s}/delete`, [a.streamId], 404],
       ['GET', 'get a chat', ([c]) => `/api/v1/chats/${c}`, [a.chatId], 404],
+      ['GET', 'export a chat', ([c]) => `/api/v1/chats/${c}/export`, [a.chatId], 404],
       ['DELETE', 'delete a chat', ([c]) => `/api/v1/chats/${c}`, [a.chatId], 404],
       ['DELETE', 'delete a chat with force', ([c]) => `/api/v1/chats/${c}?force=true`, [a.chatId], 404],
       ['DELETE', 'delete a chat thread', ([th]) => `/api/chat/threads/${th}`, [a.threadId], 404],

@@ -19,6 +19,7 @@ const ROUTES: { method: string; path: string; statuses: string[]; query?: string
   { method: 'delete', path: '/v1/messages/async/{message_id}/delete', statuses: ['204', '401', '404', '409', '422'] },
   { method: 'get', path: '/api/v1/chats/{chat_id}', statuses: ['200', '401', '404'] },
   { method: 'delete', path: '/api/v1/chats/{chat_id}', statuses: ['200', '401', '404', '409'], query: ['force'] },
+  { method: 'get', path: '/api/v1/chats/{chat_id}/export', statuses: ['200', '401', '403', '404', '422'] },
   { method: 'delete', path: '/api/chat/threads/{thread_id}', statuses: ['200', '404', '409', '422'], query: ['permanent'] },
   {
     method: 'delete',

@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import packageJson from '../../../package.json' with { type: 'json' };
 import type { Deps } from '../../domain/deps.ts';
 import type { TokenSource } from '../../domain/token-sources.ts';
+import type { Logger } from '../../observability/logger.ts';
 import { openApiDocument } from './openapi.ts';
 import { type Problem, withProblems } from './problem.ts';
 import { routeMatcher } from './route-table.ts';
@@ -35,7 +36,7 @@ export function restFailureAt(pathname: string): ((problem: Problem) => Response
  * Serves the REST routes and /openapi.json from the same server as GraphQL: a request
  * that matches a route is answered before yoga looks at it.
  */
-export function useRestRoutes(deps: Deps, tokens: TokenSource): Plugin {
+export function useRestRoutes(deps: Deps, tokens: TokenSource, logger: Logger): Plugin {
   const openApi = JSON.stringify(openApiDocument(REST_ROUTES, packageJson.version));
   return {
     onRequest({ request, url, endResponse }) {
@@ -51,7 +52,7 @@ export function useRestRoutes(deps: Deps, tokens: TokenSource): Plugin {
         return;
       }
       const { route, params } = found;
-      return withProblems(route.fail, () => route.handle({ request, url, params, deps, tokens })).then(endResponse);
+      return withProblems(route.fail, () => route.handle({ request, url, params, deps, tokens, logger })).then(endResponse);
     },
   };
 }

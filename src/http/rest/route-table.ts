@@ -1,6 +1,7 @@
 import type { Deps } from '../../domain/deps.ts';
 import type { Scope } from '../../domain/scope.ts';
 import type { TokenSource } from '../../domain/token-sources.ts';
+import type { Logger } from '../../observability/logger.ts';
 import type { Problem } from './problem.ts';
 
 /** What a REST handler gets: the request, its path parameters and the process's dependencies. */
@@ -10,6 +11,8 @@ export interface RestContext {
   params: Record<string, string>;
   deps: Deps;
   tokens: TokenSource;
+  /** For what a route does after its answer has started (a streamed export's outcome). */
+  logger: Logger;
 }
 
 /** An OpenAPI 3.1 operation object, kept beside the handler it documents. */

@@ -1,11 +1,14 @@
+import { ndjsonChunks, openChatExport } from '../../../domain/chat-export.ts';
 import { deleteChat } from '../../../domain/delete-chat.ts';
 import { messageCountsOfChats, requireChat } from '../../../domain/chats.ts';
 import { Checker } from '../../../domain/validation.ts';
+import { isDomainError } from '../../../domain/errors.ts';
 import type { Permission } from '../../../domain/api-keys.ts';
 import { scopeOfRequest } from '../../authenticate.ts';
 import { jsonResponse, pathParam, queryParam } from '../openapi.ts';
 import { flag } from '../query.ts';
 import { fastApiError } from '../fastapi-errors.ts';
+import { ndjsonResponse } from '../ndjson.ts';
 import { type Problem, json } from '../problem.ts';
 import type { RestContext, RestRoute } from '../route-table.ts';
 
@@ -29,6 +32,9 @@ const errors = {
   404: jsonResponse("Chat not found or doesn't belong to your tenant"),
   422: jsonResponse('The chat id is not a UUID'),
 };
+
+/** Where a chat's export is streamed (exportChat's answer to a chat too large for it names it too). */
+export const exportPath = (chatId: string) => `/api/v1/chats/${chatId}/export`;
 
 export const chatRoutes: RestRoute[] = [
   {
@@ -80,6 +86,41 @@ export const chatRoutes: RestRoute[] = [
       const { scope, id, force } = await chatOf(ctx, 'delete');
       const result = await deleteChat(ctx.deps, scope, { id, force });
       return json({ success: true, message: 'Chat deleted successfully', deleted_at: result.deletedAt });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/chats/{chat_id}/export',
+    doc: {
+      operationId: 'exportChat',
+      summary: 'Export a chat before deleting it: the chat, its threads and every message, as NDJSON (exportChat)',
+      description:
+        'One JSON record a line, streamed at any size: {"type":"export","format":"chat-gateway.chat-export.v1",...}, ' +
+        'then "chat", each "thread" (soft-deleted ones with deletedAt) followed by its "message" records, and last ' +
+        '"end" with the counts. A body without the end record is incomplete; a failure after the first line ends it ' +
+        'with an "error" record.',
+      tags: ['Chats (seed 001)'],
+      parameters: [chatId],
+      responses: {
+        200: { description: 'The export, one record a line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+        ...errors,
+        403: jsonResponse('The API key lacks the read permission'),
+      },
+    },
+    fail,
+    handle: async (ctx) => {
+      const { scope, id } = await chatOf(ctx, 'read');
+      const { records, progress } = await openChatExport(ctx.deps, scope, id);
+      return ndjsonResponse(ndjsonChunks(records), {
+        signal: ctx.request.signal,
+        headers: { 'content-disposition': `attachment; filename="chat-${id}.ndjson"`, 'cache-control': 'no-store' },
+        ended: (outcome) => {
+          const fields = { requestId: scope.requestId, tenant: scope.tenantId, actor: scope.actor, chatId: id, ...progress, outcome: outcome.kind };
+          // A chat deleted meanwhile is an expected end (info); a fault is not (error, with its stack).
+          if (outcome.kind === 'failed' && !isDomainError(outcome.error)) ctx.logger.error({ ...fields, err: outcome.error }, 'chat export');
+          else ctx.logger.info(outcome.kind === 'failed' ? { ...fields, reason: String(outcome.error) } : fields, 'chat export');
+        },
+      });
     },
   },
 ];
