@@ -143,8 +143,14 @@ export type ResourceType =
   | 'LEGAL_HOLD'
   | 'MESSAGE'
   | 'RECEIPT'
+  | 'RETENTION_POLICY'
   | 'STREAM'
   | 'THREAD';
+
+export type SetRetentionPolicyInput = {
+  flowId?: InputMaybe<Scalars['ID']['input']>;
+  maxAgeDays: Scalars['Int']['input'];
+};
 
 export type StartStreamInput = {
   prompt: Scalars['String']['input'];
