@@ -51,8 +51,10 @@ async function runningStream(transports: Transport[]) {
   const subs: LiveSub[] = [];
   for (const transport of transports) subs.push(opened.track(await openSub(t, transport, STREAM_EVENTS, { id: streamId })));
   for (const s of subs) {
+    // One read may bring more than four (SSE delivers what has arrived by then, on a busy
+    // machine a fifth token too): the first four are what the stream must have begun with.
     const seen = await s.waitForEvents(4);
-    expect(seen.map((e) => e.type)).toEqual(['STARTED', 'TOKEN', 'TOKEN', 'TOKEN']);
+    expect(seen.slice(0, 4).map((e) => e.type)).toEqual(['STARTED', 'TOKEN', 'TOKEN', 'TOKEN']);
   }
   expect((await readStream(t, streamId))?.status).toBe('RUNNING');
   expect(t.app.live.runningTasks).toBe(1);
