@@ -85,43 +85,42 @@ export interface DeleteAnswer {
 }
 
 /** A dry run's step 1 ends here: thrown to roll the transaction back, carrying its answer. */
-class RolledBack<R> {
-  constructor(readonly done: { result: R; after: Aftermath }) {}
+class RolledBack {
+  constructor(readonly done: unknown) {}
 }
 
 /**
  * Step 1: the transaction. Its caller runs `afterDelete` with `after` once it may, and not
  * for a dry run, whose `after` is left as the real delete's (its counts, what it would end).
  */
-export async function deleteInTransaction<T, R>(
-  deps: Deps,
-  scope: Scope,
-  steps: DeleteSteps<T, R>,
-  options: DeleteOptions = {},
-): Promise<{ result: R; after: Aftermath }> {
-  try {
-    return await deps.store.db.transaction().execute(async (trx) => {
-      const target = await steps.find(trx);
-      const version = steps.version;
-      if (version && version.expected != null && version.expected !== version.of(target)) {
-        throw versionMismatch(version.resource, version.expected, version.of(target));
-      }
-      const reach = steps.erases?.(target);
-      if (reach) await refuseHeld(trx, scope.tenantId, reach, options.dryRun ? undefined : deps.deletions);
-      await steps.check?.(trx, target);
-      const copiesReach = steps.copies?.(target);
-      const copies = copiesReach && (await copiesToErase(trx, scope.tenantId, copiesReach.flowId, copiesReach.erased));
-      const done = await steps.act(trx, target);
-      if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
-      if (done.after.receipt) await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings);
-      const out = { ...done, after: { ...done.after, requestId: scope.requestId, copies: copies?.targets.length ?? 0 } };
-      if (options.dryRun) throw new RolledBack(out);
-      return out;
-    });
-  } catch (error) {
-    if (error instanceof RolledBack) return error.done as { result: R; after: Aftermath };
-    throw error;
-  }
+export async function deleteInTransaction<T, R>(deps: Deps, scope: Scope, steps: DeleteSteps<T, R>, options: DeleteOptions = {}): Promise<{ result: R; after: Aftermath }> {
+  return deps.store.db.transaction().execute(async (trx) => {
+    const target = await steps.find(trx);
+    const version = steps.version;
+    if (version && version.expected != null && version.expected !== version.of(target)) {
+      throw versionMismatch(version.resource, version.expected, version.of(target));
+    }
+    const held = steps.erases?.(target);
+    if (held) await refuseHeld(trx, scope.tenantId, held, options.dryRun ? undefined : deps.deletions);
+    await steps.check?.(trx, target);
+    const reach = steps.copies?.(target);
+    const copies = reach && (await copiesToErase(trx, scope.tenantId, reach.flowId, reach.erased));
+    const done = await steps.act(trx, target);
+    if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
+    if (done.after.receipt) await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings);
+    return rollBackIf(options, { ...done, after: { ...done.after, requestId: scope.requestId, copies: copies?.targets.length ?? 0 } });
+  }).catch(answerOfRolledBack<{ result: R; after: Aftermath }>);
+}
+
+/** Inside the transaction: a dry run's answer leaves it by a throw, which rolls it back. */
+function rollBackIf<D>(options: DeleteOptions, done: D): D {
+  if (options.dryRun) throw new RolledBack(done);
+  return done;
+}
+
+function answerOfRolledBack<D>(error: unknown): D {
+  if (error instanceof RolledBack) return error.done as D;
+  throw error;
 }
 
 /** The answer as a dry run gives it: what the delete would do, with nothing recorded. */
