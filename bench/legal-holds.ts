@@ -227,15 +227,31 @@ async function checkHoldsBite(a: ServerChild, b: ServerChild): Promise<void> {
   console.log(`check: chat ${held} (under a CHAT, a SESSION hold on B) deleted on A, refused on B with LEGAL_HOLD ${JSON.stringify(onB.holdIds)}`);
 }
 
-/** The SQL statements of one delete on a server that records them. */
-async function statementsOfOneDelete(db: string, log: string, chat: number): Promise<string[]> {
+/** What the statements of a delete cost: those of one delete alone, then a short load with each statement timed. */
+interface Timed {
+  statements: string[];
+  deletes: number;
+  wallMs: number;
+  sqlMs: number;
+  /** The statement that asks for holds, where it is one of its own (SQLite's general path), or the one-statement delete that holds it. */
+  check: { sql: string; count: number; totalMs: number } | undefined;
+}
+
+const TIMED_SECONDS = 5;
+
+async function timedDeletes(side: Side, db: string, log: string): Promise<Timed> {
   const server = await startServer('ours', { db, log, recordQueries: true });
   const client = new HttpClient(server.url);
   try {
     await server.queriesReset();
-    const answer = (await client.gql(DELETE, { id: benchId(KIND.chat, chat) })).deleteChat;
+    const answer = (await client.gql(DELETE, { id: benchId(KIND.chat, side.next++) })).deleteChat;
     if (answer?.__typename !== 'DeleteChatSuccess') throw new Error(`the timed delete failed: ${JSON.stringify(answer)}`);
-    return (await server.queries()).statements;
+    const { statements } = await server.queries();
+    await server.queriesReset();
+    const run = await load({ ...side, server }, TIMED_SECONDS, 0);
+    const log2 = await server.queries();
+    const check = log2.byStatement.find((x) => x.sql.includes('"legal_holds"'));
+    return { statements, deletes: run.requests, wallMs: TIMED_SECONDS * 1000, sqlMs: log2.totalMs, check };
   } finally {
     client.close();
     await server.stop();
@@ -250,7 +266,7 @@ interface Outcome {
   engine: string;
   a: Run[];
   b: Run[];
-  statements: { a: string[]; b: string[] };
+  timed: { a: Timed; b: Timed };
 }
 
 async function benchEngine(engine: Engine, dir: string): Promise<Outcome> {
@@ -277,12 +293,10 @@ async function benchEngine(engine: Engine, dir: string): Promise<Outcome> {
     await servers.A.stop();
     await servers.B.stop();
   }
-  const next = Math.max(sides[0]!.next, sides[1]!.next);
-  const statements = {
-    a: await statementsOfOneDelete(engine.urls.A, log('a-timed'), next),
-    b: await statementsOfOneDelete(engine.urls.B, log('b-timed'), next),
-  };
-  return { engine: engine.name, a: sides[0]!.runs, b: sides[1]!.runs, statements };
+  // Where the time goes, on chats neither side has deleted yet.
+  sides[0]!.next = sides[1]!.next = Math.max(sides[0]!.next, sides[1]!.next);
+  const timed = { a: await timedDeletes(sides[0]!, engine.urls.A, log('a-timed')), b: await timedDeletes(sides[1]!, engine.urls.B, log('b-timed')) };
+  return { engine: engine.name, a: sides[0]!.runs, b: sides[1]!.runs, timed };
 }
 
 function printOutcome(o: Outcome): void {
@@ -309,9 +323,18 @@ function printOutcome(o: Outcome): void {
     ['p99 latency (ms)', a.p99, b.p99, fmt(b.p99 / a.p99, 2), '(info)', ''],
     ['server CPU per delete (ms)', fmt(a.cpuMsPerDelete, 3), fmt(b.cpuMsPerDelete, 3), fmt(b.cpuMsPerDelete / a.cpuMsPerDelete, 3), '(info)', ''],
   ]);
-  for (const [side, list] of [['A', o.statements.a], ['B', o.statements.b]] as const) {
-    console.log(`\nstatements of one deleteChat on ${side}: ${list.length}`);
-    for (const sql of list) console.log(`  ${sql.length > 160 ? `${sql.slice(0, 160)}…` : sql}`);
+  console.log(`\nEvery statement timed, ${TIMED_SECONDS} s of the same load on each side (the hold check: the statement on legal_holds; on PostgreSQL it sits in the one-statement delete):`);
+  table([
+    ['side', 'deletes', 'SQL ms / delete', 'wall ms / delete', 'hold-check statement: count', 'avg ms', 'share of SQL time'],
+    ...(['A', 'B'] as const).map((name) => {
+      const x = name === 'A' ? o.timed.a : o.timed.b;
+      const c = x.check;
+      return [name, x.deletes, fmt(x.sqlMs / x.deletes, 3), fmt(x.wallMs / x.deletes, 2), c?.count ?? 0, c ? fmt(c.totalMs / c.count, 3) : '', c ? `${fmt((100 * c.totalMs) / x.sqlMs, 1)} %` : ''];
+    }),
+  ]);
+  for (const [side, x] of [['A', o.timed.a], ['B', o.timed.b]] as const) {
+    console.log(`\nstatements of one deleteChat on ${side} (the background workers' too): ${x.statements.length}`);
+    for (const sql of x.statements) console.log(`  ${sql.length > 160 ? `${sql.slice(0, 160)}…` : sql}`);
   }
   if ([...o.a, ...o.b].some((r) => r.failed > 0)) console.log('\nWARNING: failed requests: those figures are not valid.');
 }

@@ -13,7 +13,7 @@ import { newId } from './ids.ts';
 
 /**
  * What a key may do: read (queries, subscriptions, receipts), write (creates, streams),
- * delete (deletes, restores), admin (erasure targets: where the server sends data).
+ * delete (deletes, restores), admin (erasure targets: where the server sends data; legal holds: what it may not erase).
  */
 export const ALL_PERMISSIONS = ['read', 'write', 'delete', 'admin'] as const;
 export type Permission = (typeof ALL_PERMISSIONS)[number];

@@ -95,8 +95,8 @@ export interface DeleteAnswer {
 }
 
 /** A dry run's step 1 ends here: thrown to roll the transaction back, carrying its answer. */
-class RolledBack<R> {
-  constructor(readonly done: { result: R; after: Aftermath }) {}
+class RolledBack {
+  constructor(readonly done: unknown) {}
 }
 
 /**
