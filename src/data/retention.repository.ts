@@ -1,4 +1,4 @@
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { RetentionPolicyRow } from './tables.ts';
 
@@ -42,34 +42,41 @@ export async function tenantsWithRetention(db: Db): Promise<string[]> {
   return (await db.selectFrom('retention_policies').select('tenant_id').distinct().orderBy('tenant_id').execute()).map((r) => r.tenant_id);
 }
 
+/** Where a walk through the expired chats stands: the last chat it was given. */
+export interface ChatPosition {
+  createdAt: string;
+  id: string;
+}
+
 /**
  * Up to `limit` live chats of the policy's flows (a flow's own, or for the default every
  * flow of the tenant without one) whose last activity (newest message, else the chat's
- * creation) is before `cutoff`, by id after `afterId`.
+ * creation) is before `cutoff`, after `after` in (created_at, id) order. A chat created
+ * after the cutoff cannot be expired, and that order is the index's (chats_tenant_created,
+ * chats_flow_created): a query reads the chats from where the last one ended until it has
+ * `limit`, not every chat of the tenant (which held the event loop 25-65 ms a query).
  */
 export async function expiredChats(
   db: Db,
   policy: Pick<RetentionPolicyRow, 'tenant_id' | 'flow_id'>,
   cutoff: string,
-  afterId: string,
+  after: ChatPosition | undefined,
   limit: number,
-): Promise<{ id: string }[]> {
+): Promise<ChatPosition[]> {
   const lastActivity = sql<string>`coalesce((select max(m.created_at) from messages m where m.chat_id = chats.id), chats.created_at)`;
-  const ofPolicy: Expression<SqlBool> =
-    policy.flow_id === null
-      ? sql<SqlBool>`chats.flow_id not in (select p.flow_id from retention_policies p where p.tenant_id = ${policy.tenant_id} and p.flow_id is not null)`
-      : sql<SqlBool>`chats.flow_id = ${policy.flow_id}`;
-  return db
+  let q = db
     .selectFrom('chats')
-    .select('chats.id')
+    .select(['chats.created_at as createdAt', 'chats.id'])
     .where('chats.tenant_id', '=', policy.tenant_id)
     .where('chats.deleted_at', 'is', null)
-    .where(ofPolicy)
-    .where(lastActivity, '<', cutoff)
-    .where('chats.id', '>', afterId)
-    .orderBy('chats.id')
-    .limit(limit)
-    .execute();
+    .where('chats.created_at', '<', cutoff)
+    .where(lastActivity, '<', cutoff);
+  q =
+    policy.flow_id === null
+      ? q.where(sql<SqlBool>`chats.flow_id not in (select p.flow_id from retention_policies p where p.tenant_id = ${policy.tenant_id} and p.flow_id is not null)`)
+      : q.where('chats.flow_id', '=', policy.flow_id);
+  if (after) q = q.where((eb) => eb(eb.refTuple('chats.created_at', 'chats.id'), '>', eb.tuple(after.createdAt, after.id)));
+  return q.orderBy('chats.created_at').orderBy('chats.id').limit(limit).execute();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { expiredChats, listRetentionPolicies, releaseLease, takeLease, tenantsWithRetention } from '../data/retention.repository.ts';
+import { type ChatPosition, expiredChats, listRetentionPolicies, releaseLease, takeLease, tenantsWithRetention } from '../data/retention.repository.ts';
 import { ALL_PERMISSIONS } from './api-keys.ts';
 import { recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
@@ -23,7 +23,7 @@ export const RETENTION_ACTOR = 'system:retention';
 const LEASE = 'retention';
 const LEASE_MS = 5 * 60_000;
 /** Chats read per query of the expired ones. */
-const BATCH = 200;
+const BATCH = 100;
 /** Chats erased at the same time. */
 const SIDE_BY_SIDE = 2;
 const DAY_MS = 86_400_000;
@@ -94,11 +94,11 @@ async function retainTenant(
   const policies = await listRetentionPolicies(deps.store.db, tenantId);
   for (const policy of policies) {
     const cutoff = new Date(now - policy.max_age_days * DAY_MS).toISOString();
-    let after = '';
+    let after: ChatPosition | undefined;
     while (!signal?.aborted) {
       const chats = await expiredChats(deps.store.db, policy, cutoff, after, BATCH);
       if (chats.length === 0) break;
-      after = chats.at(-1)!.id;
+      after = chats.at(-1)!;
       let next = 0;
       // A few chats side by side, each its own transaction (other requests run between
       // them), so that those finishing together share one WAL checkpoint, as concurrent
