@@ -94,6 +94,19 @@ export const COMMANDS: Record<string, CommandHelp> = {
     ],
     settings: [DATABASE],
   },
+  'retention-policy': {
+    usage: 'retention-policy set|remove|list --tenant NAME [options] [--config FILE]',
+    summary: "set, remove or list a tenant's retention policies",
+    details: [
+      'set [--flow FLOW_ID] --max-age-days N   a flow\'s policy, or without --flow the tenant\'s',
+      '        default: its chats idle (no new message) for more than N days are erased by the',
+      '        retention runs; setting one that exists changes it (same id)',
+      'remove --id POLICY   the flow falls back to the default, or nothing is erased by age',
+      'list                 every policy of the tenant, the default first',
+      'Audited as retention_policy.set and retention_policy.remove with the actor system:cli.',
+    ],
+    settings: [DATABASE],
+  },
   retention: {
     usage: 'retention [--dry-run] [--config FILE]',
     summary: "run every tenant's retention policies now: erase the chats past their age",
@@ -104,7 +117,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'copies elsewhere included; each erasure is audited with the actor system:retention.',
       'The server does this on its own every RETENTION_INTERVAL_MS. One run at a time across',
       'servers and commands: while one is under way this exits 1 and changes nothing.',
-      'Policies are set with the setRetentionPolicy mutation (an admin key).',
+      'Policies are set with retention-policy or the setRetentionPolicy mutation (an admin key).',
     ],
     settings: [DATABASE, 'REDIS_URL (set when the servers share live state: their subscribers are told)'],
   },

@@ -1,18 +1,13 @@
 import type { DataStore } from '../data/data-store.ts';
-import { findTenantByName } from '../data/tenants.repository.ts';
 import { LEGAL_HOLD_SCOPES, type LegalHoldScope } from '../data/tables.ts';
-import { ALL_PERMISSIONS } from '../domain/api-keys.ts';
 import { systemClock } from '../domain/clock.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
 import { type LegalHold, listHolds, placeLegalHold, releaseLegalHold } from '../domain/legal-holds.ts';
+import { operatorScope } from '../domain/operator-scope.ts';
 import type { Scope } from '../domain/scope.ts';
 
 // `chat-gateway hold place|release|list`: the same domain operations as the GraphQL
-// mutations, for an operator at the server, audited with the actor below.
-
-/** The audit log's actor of holds placed or released from the command line. */
-export const CLI_ACTOR = 'system:cli';
+// mutations, for an operator at the server, audited with the operator's actor.
 
 export interface HoldArgs {
   action: string | undefined;
@@ -26,9 +21,8 @@ export interface HoldArgs {
 
 /** Runs one hold command; the lines to print, or a ValidationError/NotFoundError to report. */
 export async function runHoldCommand(store: DataStore, args: HoldArgs): Promise<string[]> {
-  const tenant = await findTenantByName(store.db, args.tenant);
-  if (!tenant) throw invalid('tenant', `there is no tenant named "${args.tenant}"`);
-  const scope: Scope = { tenantId: tenant.id, permissions: ALL_PERMISSIONS, actor: CLI_ACTOR, requestId: newId() };
+  const scope = await operatorScope(store.db, args.tenant, ['admin']);
+  if (!scope) throw invalid('tenant', `there is no tenant named "${args.tenant}"`);
   const deps = { store, clock: systemClock };
   switch (args.action) {
     case 'place': {

@@ -21,6 +21,7 @@ import { commandHelp, overview } from './help.ts';
 import { progressBar } from './progress.ts';
 import { describeBreak, summary } from './verify-audit-report.ts';
 import { runHoldCommand } from './holds.ts';
+import { runPolicyCommand } from './retention-policies.ts';
 import { writeChunks } from './write-chunks.ts';
 
 async function withStore<T>(config: Config, work: (store: DataStore) => Promise<T>): Promise<T> {
@@ -78,6 +79,8 @@ async function main(argv: string[]): Promise<void> {
       reason: { type: 'string' },
       id: { type: 'string' },
       active: { type: 'string' },
+      flow: { type: 'string' },
+      'max-age-days': { type: 'string' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -176,6 +179,13 @@ async function main(argv: string[]): Promise<void> {
       return withStore(config, async (store) => {
         const { scope, target, reason, id, active } = values;
         for (const line of await runHoldCommand(store, { action: positionals[1], tenant, scope, target, reason, id, active })) console.log(line);
+      });
+    }
+    case 'retention-policy': {
+      const tenant = required(values.tenant, 'retention-policy needs --tenant NAME');
+      return withStore(config, async (store) => {
+        const args = { action: positionals[1], tenant, flow: values.flow, maxAgeDays: values['max-age-days'], id: values.id };
+        for (const line of await runPolicyCommand(store, args)) console.log(line);
       });
     }
     case 'export': {

@@ -32,12 +32,12 @@ function policyOf(row: RetentionPolicyRow): RetentionPolicy {
   return { id: row.id, flowId: row.flow_id, maxAgeDays: row.max_age_days, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
-export async function retentionPolicies(deps: Deps, scope: Scope): Promise<RetentionPolicy[]> {
+export async function retentionPolicies(deps: Pick<Deps, 'store'>, scope: Scope): Promise<RetentionPolicy[]> {
   return (await listRetentionPolicies(deps.store.db, scope.tenantId)).map(policyOf);
 }
 
 /** Sets the policy of a flow (or the tenant's default); one that exists is updated and keeps its id. */
-export async function setRetentionPolicy(deps: Deps, scope: Scope, input: { flowId?: string | null; maxAgeDays: number }): Promise<RetentionPolicy> {
+export async function setRetentionPolicy(deps: Pick<Deps, 'store' | 'clock'>, scope: Scope, input: { flowId?: string | null; maxAgeDays: number }): Promise<RetentionPolicy> {
   const check = new Checker();
   const flowId = input.flowId == null ? null : check.id(['input', 'flowId'], input.flowId);
   if (!Number.isInteger(input.maxAgeDays) || input.maxAgeDays < 1) check.fail(['input', 'maxAgeDays'], 'must be a positive number of days');
@@ -67,7 +67,7 @@ export async function setRetentionPolicy(deps: Deps, scope: Scope, input: { flow
   });
 }
 
-export async function removeRetentionPolicy(deps: Deps, scope: Scope, id: string): Promise<RetentionPolicy> {
+export async function removeRetentionPolicy(deps: Pick<Deps, 'store' | 'clock'>, scope: Scope, id: string): Promise<RetentionPolicy> {
   if (!isId(id)) throw new NotFoundError('RETENTION_POLICY', id);
   const now = isoNow(deps.clock);
   return deps.store.db.transaction().execute(async (trx) => {

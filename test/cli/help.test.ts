@@ -25,7 +25,7 @@ it('--help and help list every command and every setting', () => {
   for (const args of [['--help'], ['help'], []]) {
     const r = cli(args);
     expect(r.status, args.join(' ')).toBe(0);
-    for (const command of ['serve', 'migrate', 'seed', 'create-key', 'rotate-key', 'revoke-key', 'purge', 'retention', 'hold', 'export', 'doctor', 'verify-audit'])
+    for (const command of ['serve', 'migrate', 'seed', 'create-key', 'rotate-key', 'revoke-key', 'purge', 'retention', 'retention-policy', 'hold', 'export', 'doctor', 'verify-audit'])
       expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     for (const setting of [...SETTING_NAMES, 'CONFIG_FILE']) expect(r.stdout).toContain(setting);
     expect(r.stdout).toContain('--config FILE');

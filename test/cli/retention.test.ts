@@ -83,4 +83,39 @@ describe('chat-gateway retention', { timeout: 60_000 }, () => {
     expect(cli('retention').stdout.trim()).toBe(`tenant ${tenantId}: erased 0 chat(s) with 0 message(s); 0 kept by a legal hold`);
     expect(await messages()).toBe(3);
   });
+
+  it('retention-policy set|list|remove manages the policies as the mutations do, audited as system:cli; bad input is one line and exit 1', async () => {
+    const { tenantId } = await oldChat(10);
+    const listed = () => cli('retention-policy', 'list', '--tenant', 'acme').stdout.trim().split('\n');
+    // oldChat set the default to 30 days through GraphQL; the command changes it in place.
+    const [before] = listed();
+    const id = before!.split(' ')[0]!;
+    expect(before).toContain("the tenant's default: chats idle for more than 30 day(s) are erased");
+    const set = cli('retention-policy', 'set', '--tenant', 'acme', '--max-age-days', '5');
+    expect(set.status).toBe(0);
+    expect(set.stdout.trim()).toBe(`Set retention policy ${id}: the tenant's default: chats idle for more than 5 day(s) are erased.`);
+    // 10 days old, 5 allowed: the run erases it now.
+    expect(cli('retention').stdout.trim()).toBe(`tenant ${tenantId}: erased 1 chat(s) with 3 message(s); 0 kept by a legal hold`);
+
+    for (const bad of [
+      ['set', '--tenant', 'acme', '--max-age-days', '0'],
+      ['set', '--tenant', 'acme', '--max-age-days', 'ten'],
+      ['set', '--tenant', 'nobody', '--max-age-days', '3'],
+    ]) {
+      const r = cli('retention-policy', ...bad);
+      expect(r.status, bad.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n'), bad.join(' ')).toHaveLength(1);
+    }
+    const removed = cli('retention-policy', 'remove', '--tenant', 'acme', '--id', id);
+    expect(removed.status).toBe(0);
+    expect(listed()).toEqual(['No retention policies.']);
+
+    const app = await createApp({ ...loadConfig({}), databaseUrl: env.DATABASE_URL! }, { purgeTimer: false });
+    const audits = await app.deps.store.db.selectFrom('audit_log').select(['action', 'actor']).where('action', 'like', 'retention_policy.%').orderBy('seq').execute();
+    await app.close();
+    expect(audits.slice(1)).toEqual([
+      { action: 'retention_policy.set', actor: 'system:cli' },
+      { action: 'retention_policy.remove', actor: 'system:cli' },
+    ]);
+  }, 120_000);
 });
