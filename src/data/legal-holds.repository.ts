@@ -55,15 +55,21 @@ export function heldByQuery(db: Db, tenantId: string, reach: HoldReach) {
   if (reach.kind === 'subject') {
     // Its messages in any flow: the flows and chats holding one, and the session itself.
     const ofSubject = (column: 'flow_id' | 'chat_id') =>
-      db.selectFrom('messages').select(`messages.${column}`).where('messages.tenant_id', '=', tenantId).where('messages.session_id', '=', reach.sessionId);
-    return active('FLOW', sql<SqlBool>`h.target_id in (${ofSubject('flow_id')})`)
-      .unionAll(active('CHAT', sql<SqlBool>`h.target_id in (${ofSubject('chat_id')})`))
+      sql<SqlBool>`exists ${db
+        .selectFrom('messages')
+        .select(sql.lit(1).as('one'))
+        .where(sql<SqlBool>`${sql.ref(`messages.${column}`)} = h.target_id`)
+        .where('messages.tenant_id', '=', tenantId)
+        .where('messages.session_id', '=', reach.sessionId)}`;
+    return active('FLOW', ofSubject('flow_id'))
+      .unionAll(active('CHAT', ofSubject('chat_id')))
       .unionAll(active('SESSION', sql<SqlBool>`h.target_id = ${reach.sessionId}`));
   }
   const flow = active('FLOW', flowOf(reach));
   const chat = active('CHAT', chatsOf(db, reach));
   if (reach.kind === 'stream') return flow.unionAll(chat);
-  return flow.unionAll(chat).unionAll(active('SESSION', sql<SqlBool>`h.target_id in (${sessionsOf(db, reach)})`));
+  const session = reach.kind === 'selection' ? selectionHas(db, reach.selection, 'session_id') : sql<SqlBool>`h.target_id in (${sessionsOf(db, reach)})`;
+  return flow.unionAll(chat).unionAll(active('SESSION', session));
 }
 
 /** The active holds covering what `reach` erases, oldest first. */
@@ -85,18 +91,30 @@ function flowOf(reach: Exclude<HoldReach, { kind: 'subject' }>): Expression<SqlB
 
 function chatsOf(db: Db, reach: Exclude<HoldReach, { kind: 'subject' }>): Expression<SqlBool> {
   if (reach.kind !== 'selection') return sql<SqlBool>`h.target_id = ${reach.chatId}`;
-  const chats = db.selectFrom('messages').select('messages.chat_id').where(selectionPredicate(reach.selection));
-  return sql<SqlBool>`h.target_id in (${chats})`;
+  return selectionHas(db, reach.selection, 'chat_id');
 }
 
-function sessionsOf(db: Db, reach: Exclude<HoldReach, { kind: 'stream' | 'subject' }>) {
+/**
+ * Whether the selection matches a message of the hold's chat or session: asked per active
+ * hold (an index seek each), not by listing the chats or sessions of every matched message,
+ * which on a flow-wide deleteMessages read every one of its messages inside the delete's
+ * transaction (a 149 ms stall in test/graphql/large-deletes.timing.test.ts).
+ */
+function selectionHas(db: Db, selection: MessageSelection, column: 'chat_id' | 'session_id'): Expression<SqlBool> {
+  const match = db
+    .selectFrom('messages')
+    .select(sql.lit(1).as('one'))
+    .where(sql<SqlBool>`${sql.ref(`messages.${column}`)} = h.target_id`)
+    .where(selectionPredicate(selection));
+  return sql<SqlBool>`exists ${match}`;
+}
+
+function sessionsOf(db: Db, reach: Exclude<HoldReach, { kind: 'stream' | 'subject' | 'selection' }>) {
   const q = db.selectFrom('messages').select('messages.session_id').where('messages.session_id', 'is not', null);
   switch (reach.kind) {
     case 'chat':
       return q.where('messages.chat_id', '=', reach.chatId);
     case 'thread':
       return q.where('messages.thread_id', '=', reach.threadId);
-    case 'selection':
-      return q.where(selectionPredicate(reach.selection));
   }
 }
