@@ -1,7 +1,7 @@
 import type { DataStore } from '../data/data-store.ts';
+import { invalidOption } from './invalid-option.ts';
 import { LEGAL_HOLD_SCOPES, type LegalHoldScope } from '../data/tables.ts';
 import { systemClock } from '../domain/clock.ts';
-import { ValidationError } from '../domain/errors.ts';
 import { type LegalHold, listHolds, placeLegalHold, releaseLegalHold } from '../domain/legal-holds.ts';
 import { operatorScope } from '../domain/operator-scope.ts';
 import type { Scope } from '../domain/scope.ts';
@@ -22,7 +22,7 @@ export interface HoldArgs {
 /** Runs one hold command; the lines to print, or a ValidationError/NotFoundError to report. */
 export async function runHoldCommand(store: DataStore, args: HoldArgs): Promise<string[]> {
   const scope = await operatorScope(store.db, args.tenant, ['admin']);
-  if (!scope) throw invalid('tenant', `there is no tenant named "${args.tenant}"`);
+  if (!scope) throw invalidOption('tenant', `there is no tenant named "${args.tenant}"`);
   const deps = { store, clock: systemClock };
   switch (args.action) {
     case 'place': {
@@ -38,7 +38,7 @@ export async function runHoldCommand(store: DataStore, args: HoldArgs): Promise<
       return holds.length === 0 ? ['No legal holds.'] : holds.map(describeHold);
     }
     default:
-      throw invalid('action', 'must be place, release or list');
+      throw invalidOption('action', 'must be place, release or list');
   }
 }
 
@@ -60,14 +60,13 @@ async function everyHold(store: DataStore, scope: Scope, active: boolean | undef
 
 function holdScope(value: string | undefined): LegalHoldScope {
   const upper = value?.toUpperCase();
-  if (!LEGAL_HOLD_SCOPES.includes(upper as LegalHoldScope)) throw invalid('scope', `must be one of ${LEGAL_HOLD_SCOPES.join(', ')}`);
+  if (!LEGAL_HOLD_SCOPES.includes(upper as LegalHoldScope)) throw invalidOption('scope', `must be one of ${LEGAL_HOLD_SCOPES.join(', ')}`);
   return upper as LegalHoldScope;
 }
 
 function activeFilter(value: string | undefined): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === 'true' || value === 'false') return value === 'true';
-  throw invalid('active', 'must be true or false');
+  throw invalidOption('active', 'must be true or false');
 }
 
-const invalid = (path: string, message: string) => new ValidationError([{ path: [path], message }]);

@@ -1,6 +1,6 @@
 import type { DataStore } from '../data/data-store.ts';
+import { invalidOption } from './invalid-option.ts';
 import { systemClock } from '../domain/clock.ts';
-import { ValidationError } from '../domain/errors.ts';
 import { operatorScope } from '../domain/operator-scope.ts';
 import { type RetentionPolicy, removeRetentionPolicy, retentionPolicies, setRetentionPolicy } from '../domain/retention-policies.ts';
 
@@ -18,7 +18,7 @@ export interface PolicyArgs {
 /** Runs one policy command; the lines to print, or a ValidationError/NotFoundError to report. */
 export async function runPolicyCommand(store: DataStore, args: PolicyArgs): Promise<string[]> {
   const scope = await operatorScope(store.db, args.tenant, ['admin']);
-  if (!scope) throw invalid('tenant', `there is no tenant named "${args.tenant}"`);
+  if (!scope) throw invalidOption('tenant', `there is no tenant named "${args.tenant}"`);
   const deps = { store, clock: systemClock };
   switch (args.action) {
     case 'set': {
@@ -34,7 +34,7 @@ export async function runPolicyCommand(store: DataStore, args: PolicyArgs): Prom
       return policies.length === 0 ? ['No retention policies.'] : policies.map((p) => `${p.id}  ${describe(p)}  (updated ${p.updatedAt})`);
     }
     default:
-      throw invalid('action', 'must be set, remove or list');
+      throw invalidOption('action', 'must be set, remove or list');
   }
 }
 
@@ -44,8 +44,7 @@ function describe(p: RetentionPolicy): string {
 
 /** A whole number as typed; the domain says what range it must be in. */
 function days(value: string | undefined): number {
-  if (value === undefined || !/^-?\d+$/.test(value.trim())) throw invalid('max-age-days', 'must be a whole number of days');
+  if (value === undefined || !/^-?\d+$/.test(value.trim())) throw invalidOption('max-age-days', 'must be a whole number of days');
   return Number(value);
 }
 
-const invalid = (path: string, message: string) => new ValidationError([{ path: [path], message }]);

@@ -83,7 +83,7 @@ export async function deleteMessages(
 }
 
 /** A stream still writing to a matched message's thread would add to what is being erased. */
-async function noStreamWriting(trx: Db, selection: MessageSelection): Promise<void> {
+export async function noStreamWriting(trx: Db, selection: MessageSelection): Promise<void> {
   const writing = await activeStreamsOfSelection(trx, selection);
   if (writing.length === 0) return;
   const threads = new Set(writing.map((s) => s.thread_id)).size;

@@ -1,13 +1,13 @@
 import { bumpChatVersions } from '../data/chats.repository.ts';
 import { type MessageSelection, deleteSelection, flowsOfSubject, threadsOfSelection } from '../data/messages.repository.ts';
-import { activeStreamsOfSelection, deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
+import { deleteTokenEventsOfSelection } from '../data/streams.repository.ts';
 import { bumpThreadVersions } from '../data/threads.repository.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
+import { noStreamWriting } from './delete-messages.ts';
 import { type DeleteOptions, runDelete } from './delete-pipeline.ts';
 import type { Deps } from './deps.ts';
 import { receiptFor } from './erasure-receipts.ts';
-import { ConflictError } from './errors.ts';
 import type { Scope } from './scope.ts';
 import { Checker } from './validation.ts';
 
@@ -42,15 +42,7 @@ export async function eraseSubject(deps: Deps, scope: Scope, input: { sessionId:
       find: async (trx) => (await flowsOfSubject(trx, scope.tenantId, sessionId)).map(selectionOf),
       erases: () => ({ kind: 'subject', sessionId }),
       check: async (trx, selections) => {
-        for (const selection of selections) {
-          const writing = await activeStreamsOfSelection(trx, selection);
-          if (writing.length > 0) {
-            throw new ConflictError(
-              'ACTIVE_STREAM',
-              `A stream is still writing to a thread holding messages of this subject (flow ${selection.flowId}); cancel it first`,
-            );
-          }
-        }
+        for (const selection of selections) await noStreamWriting(trx, selection);
       },
       copies: (selections) => selections.map((selection) => ({ flowId: selection.flowId, erased: { kind: 'selection', selection } as const })),
       act: async (trx, selections) => {
