@@ -4,7 +4,8 @@
 // domain (src/domain) → data (src/data). Beside them: src/live (live state; used by domain
 // and http, imports only types of src/data/tables.ts), src/copies (the erasers of copies
 // outside the service; above domain, whose interfaces and rules they implement, and wired in
-// by the composition roots), src/observability, src/config, and the composition roots src/cli
+// by the composition roots), src/generators (the streams' token sources, the same way),
+// src/observability, src/config, and the composition roots src/cli
 // and src/app.ts, which may import anything.
 //
 // Paths are relative to the folder cruised from (the repo root, or `baseDir`), so the same
@@ -16,6 +17,7 @@ const GRAPHQL = ['^src/graphql/'];
 const DOMAIN = ['^src/domain/'];
 const LIVE = ['^src/live/'];
 const COPIES = ['^src/copies/'];
+const GENERATORS = ['^src/generators/'];
 const ROOTS = ['^src/cli/', '^src/app\\.ts$'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -24,18 +26,18 @@ module.exports = {
     {
       name: 'data-not-to-higher-layers',
       comment:
-        'src/data is the lowest layer: it must not import domain, graphql, http, live, copies or the composition roots.',
+        'src/data is the lowest layer: it must not import domain, graphql, http, live, copies, generators or the composition roots.',
       severity: 'error',
       from: { path: '^src/data/' },
-      to: { path: [...DOMAIN, ...GRAPHQL, ...HTTP, ...LIVE, ...COPIES, ...ROOTS] },
+      to: { path: [...DOMAIN, ...GRAPHQL, ...HTTP, ...LIVE, ...COPIES, ...GENERATORS, ...ROOTS] },
     },
     {
       name: 'domain-not-to-higher-layers',
       comment:
-        'src/domain must not import graphql, http, copies (it names their interface in copy-erasure.ts) or the composition roots.',
+        'src/domain must not import graphql, http, copies or generators (it names their interfaces in copy-erasure.ts and token-sources.ts) or the composition roots.',
       severity: 'error',
       from: { path: '^src/domain/' },
-      to: { path: [...GRAPHQL, ...HTTP, ...COPIES, ...ROOTS] },
+      to: { path: [...GRAPHQL, ...HTTP, ...COPIES, ...GENERATORS, ...ROOTS] },
     },
     {
       name: 'graphql-not-to-higher-layers',
@@ -59,6 +61,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/copies/' },
       to: { path: [...GRAPHQL, ...HTTP, ...ROOTS] },
+    },
+    {
+      name: 'generators-not-to-higher-layers',
+      comment: 'src/generators sits on domain (the TokenSource it implements): it must not import graphql, http, copies or the composition roots.',
+      severity: 'error',
+      from: { path: '^src/generators/' },
+      to: { path: [...GRAPHQL, ...HTTP, ...COPIES, ...ROOTS] },
     },
     {
       name: 'no-circular',

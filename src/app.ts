@@ -14,7 +14,9 @@ import { purgeExpiredIdempotencyKeys } from './domain/idempotency.ts';
 import { purgeExpiredThreads } from './domain/purge.ts';
 import { runAllRetention } from './domain/retention.ts';
 import { endActiveStreams } from './domain/streams.ts';
-import { type TokenSource, echoTokens } from './domain/token-sources.ts';
+import type { TokenSource } from './domain/token-sources.ts';
+import { echoTokens } from './generators/echo-tokens.ts';
+import { openAiTokens } from './generators/openai-tokens.ts';
 import { type Gateway, createGateway } from './http/yoga.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { type Logger, createLogger } from './observability/logger.ts';
@@ -135,7 +137,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   deps.outbox.start(OUTBOX_POLL_MS);
   const gateway = createGateway({
     deps,
-    tokens: options.tokens ?? echoTokens(config.tokenIntervalMs),
+    tokens: options.tokens ?? (config.llm ? openAiTokens(config.llm) : echoTokens(config.tokenIntervalMs)),
     limits: config.limits,
     metrics: metrics.plugin,
     logger,

@@ -23,7 +23,8 @@ export interface Config {
   idempotencyTtlMs: number;
   /** How long a claimed key may go unanswered before a retry takes it over (its request died). */
   idempotencyLeaseMs: number;
-  llmBaseUrl: string | undefined;
+  /** An OpenAI-compatible upstream for streams; unset: the built-in echo generator. */
+  llm: Upstream | undefined;
   /** Hosts (`name` or `name:port`) erasure targets may point at; empty: none. */
   erasureTargetHosts: string[];
   /** The longest pause between two attempts of a delivery to an erasure target. */
@@ -32,6 +33,17 @@ export interface Config {
   erasureRetryMs: number;
   limits: Limits;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** An OpenAI-compatible chat completions upstream (README "Streams"). */
+export interface Upstream {
+  /** Up to the API's root, e.g. https://api.openai.com/v1: the client adds /chat/completions. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer`; unset, no Authorization header is sent (local servers). */
+  apiKey: string | undefined;
+  model: string;
+  /** How long the upstream may stay silent: before its answer starts, and between two chunks. */
+  timeoutMs: number;
 }
 
 /** What one request may ask for; every value has a setting (README "Security"). */
@@ -104,7 +116,13 @@ const settings = z
     ERASURE_RETRY_HOURS: numberSetting(72, 'a positive number of hours', (n) => n > 0),
     AUDIT_SEAL_INTERVAL_MS: numberSetting(1000, 'a number of milliseconds ≥ 100', (n) => n >= 100),
     RETENTION_INTERVAL_MS: numberSetting(3_600_000, 'a number of milliseconds ≥ 1000, or 0 for never', (n) => n === 0 || n >= 1000),
-    LLM_BASE_URL: z.preprocess(unsetIfEmpty, z.undefined({ invalid_type_error: 'unset (only the built-in generator is supported yet)' })),
+    LLM_BASE_URL: z.preprocess(
+      unsetIfEmpty,
+      z.string().url('an http:// or https:// URL').regex(/^https?:\/\//i, 'an http:// or https:// URL').optional(),
+    ),
+    LLM_API_KEY: textSetting(),
+    LLM_MODEL: textSetting(),
+    LLM_TIMEOUT_MS: numberSetting(30_000, 'a number of milliseconds ≥ 100', (n) => n >= 100),
     LOG_LEVEL: z.preprocess(
       unsetIfEmpty,
       z.enum(['debug', 'info', 'warn', 'error'], { errorMap: () => ({ message: 'one of debug, info, warn, error' }) }).default('info'),
@@ -151,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: string | 
     purgeIntervalMs: s.PURGE_INTERVAL_MS,
     auditSealIntervalMs: s.AUDIT_SEAL_INTERVAL_MS,
     retentionIntervalMs: s.RETENTION_INTERVAL_MS,
-    llmBaseUrl: undefined,
+    llm: upstreamOf(s),
     erasureTargetHosts: s.ERASURE_TARGET_HOSTS,
     erasureRetryMaxMs: s.ERASURE_RETRY_MAX_MS,
     erasureRetryMs: s.ERASURE_RETRY_HOURS * 3_600_000,
@@ -167,6 +185,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: string | 
       writesPerMinute: s.RATE_LIMIT_WRITES_PER_MINUTE,
     },
   };
+}
+
+type Parsed = z.infer<typeof settings>;
+
+function upstreamOf(s: Parsed): Upstream | undefined {
+  if (s.LLM_BASE_URL === undefined) {
+    const orphan = (['LLM_MODEL', 'LLM_API_KEY'] as const).find((name) => s[name] !== undefined);
+    if (orphan) throw new ConfigError(`${orphan} is set but LLM_BASE_URL is not; set LLM_BASE_URL to the OpenAI-compatible upstream, or unset ${orphan}`);
+    return undefined;
+  }
+  if (s.LLM_MODEL === undefined) throw new ConfigError(`LLM_BASE_URL=${s.LLM_BASE_URL} needs LLM_MODEL, the model to ask for (e.g. gpt-4o-mini)`);
+  return { baseUrl: s.LLM_BASE_URL.replace(/\/+$/, ''), apiKey: s.LLM_API_KEY, model: s.LLM_MODEL, timeoutMs: s.LLM_TIMEOUT_MS };
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

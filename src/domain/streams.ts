@@ -1,4 +1,5 @@
 import type { Db } from '../data/db.ts';
+import { listMessagesOfThread } from '../data/messages.repository.ts';
 import {
   countEventsByStream,
   findLiveStreams,
@@ -9,7 +10,7 @@ import {
   updateStreamIf,
   ACTIVE_STATUSES,
 } from '../data/streams.repository.ts';
-import type { StreamRow, StreamStatus, ThreadRow } from '../data/tables.ts';
+import type { MessageRow, StreamRow, StreamStatus, ThreadRow } from '../data/tables.ts';
 import type { StreamEvent } from '../live/events.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
@@ -19,7 +20,7 @@ import { newId } from './ids.ts';
 import { type Message, appendMessage, messageOf, newMessage } from './messages.ts';
 import { appendStreamEvent, cancelInTransaction, transitionStream } from './stream-events.ts';
 import { requireThreadRow } from './threads.ts';
-import type { TokenSource } from './token-sources.ts';
+import { CONTEXT_MESSAGES, type Generation, type TokenSource } from './token-sources.ts';
 import { Checker, LIMITS, isId } from './validation.ts';
 
 export interface Stream {
@@ -111,7 +112,7 @@ export async function startStream(
   const base = { chatId: thread.chat_id, threadId: thread.id, at: now };
   deps.live.publishChatEvent({ ...base, type: 'MESSAGE_POSTED', messageId: prompt.id, streamId: null });
   deps.live.publishChatEvent({ ...base, type: 'STREAM_STARTED', messageId: null, streamId: stream.id });
-  deps.live.runTask(stream.id, (signal) => generate(deps, stream, thread, promptText, tokens, signal));
+  deps.live.runTask(stream.id, (signal) => generate(deps, stream, thread, prompt, tokens, signal));
   return { stream: streamOf(stream), prompt: messageOf(prompt) };
 }
 
@@ -123,7 +124,7 @@ async function generate(
   deps: Deps,
   stream: StreamRow,
   thread: ThreadRow,
-  prompt: string,
+  prompt: MessageRow,
   tokens: TokenSource,
   signal: AbortSignal,
 ): Promise<void> {
@@ -165,7 +166,7 @@ async function generate(
   if (!started) return;
   let reply = '';
   try {
-    for await (const token of tokens(prompt, signal)) {
+    for await (const token of tokens(await generationOf(deps, prompt), signal)) {
       reply += token;
       const written = await write(async (trx, at) => {
         const running = await updateStreamIf(trx, stream.id, ['RUNNING'], {});
@@ -178,6 +179,13 @@ async function generate(
     return;
   }
   await finish('COMPLETED', null, reply);
+}
+
+/** The prompt, and the thread's newest messages before it as the generator's context. */
+async function generationOf(deps: Deps, prompt: MessageRow): Promise<Generation> {
+  const before = { at: prompt.created_at, id: prompt.id };
+  const newestFirst = await listMessagesOfThread(deps.store.db, prompt.thread_id, { before, limit: CONTEXT_MESSAGES, inverted: true });
+  return { prompt: prompt.content, history: newestFirst.reverse().map((m) => ({ role: m.role, content: m.content })) };
 }
 
 function publishFinished(deps: Deps, stream: StreamRow, at: string): void {

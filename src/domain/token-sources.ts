@@ -1,15 +1,24 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { MessageRole } from '../data/tables.ts';
 
-/** Produces a reply token by token; aborting the signal stops it between tokens. */
-export type TokenSource = (prompt: string, signal: AbortSignal) => AsyncIterable<string>;
-
-/** The built-in generator: echoes the prompt back one word every `intervalMs`. */
-export function echoTokens(intervalMs: number): TokenSource {
-  return async function* echo(prompt, signal) {
-    const words = prompt.split(/\s+/).filter((w) => w !== '');
-    for (const [i, word] of words.entries()) {
-      await sleep(intervalMs, undefined, { signal });
-      yield i === 0 ? word : ` ${word}`;
-    }
-  };
+/** One earlier message of the thread, as a generator sees it. */
+export interface Turn {
+  role: MessageRole;
+  content: string;
 }
+
+/** What a stream asks its generator for: a reply to `prompt`, after `history`. */
+export interface Generation {
+  prompt: string;
+  /** The thread's messages before the prompt, oldest first (the newest CONTEXT_MESSAGES of them). */
+  history: readonly Turn[];
+}
+
+/**
+ * Produces a reply token by token. Aborting the signal stops it (between tokens, or by
+ * closing an upstream request); any other end than the last token is an error whose
+ * message becomes the FAILED event's reason.
+ */
+export type TokenSource = (generation: Generation, signal: AbortSignal) => AsyncIterable<string>;
+
+/** How many of the thread's earlier messages a generation is given. */
+export const CONTEXT_MESSAGES = 50;

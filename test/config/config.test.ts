@@ -73,7 +73,30 @@ describe('settings from the environment', () => {
     expect(failure({ RATE_LIMIT_WRITES_PER_MINUTE: '-1' })).toContain('RATE_LIMIT_WRITES_PER_MINUTE=-1 is invalid');
     expect(failure({ PURGE_INTERVAL_MS: '10' })).toContain('PURGE_INTERVAL_MS=10 is invalid');
     expect(failure({ AUDIT_SEAL_INTERVAL_MS: '50' })).toBe('AUDIT_SEAL_INTERVAL_MS=50 is invalid: it must be a number of milliseconds ≥ 100');
-    expect(failure({ LLM_BASE_URL: 'http://llm' })).toBe('LLM_BASE_URL=http://llm is invalid: it must be unset (only the built-in generator is supported yet)');
+    expect(failure({ LLM_BASE_URL: 'llm.local/v1', LLM_MODEL: 'm' })).toBe('LLM_BASE_URL=llm.local/v1 is invalid: it must be an http:// or https:// URL');
+    expect(failure({ LLM_BASE_URL: 'ftp://llm/v1', LLM_MODEL: 'm' })).toBe('LLM_BASE_URL=ftp://llm/v1 is invalid: it must be an http:// or https:// URL');
+    expect(failure({ LLM_BASE_URL: 'http://llm/v1', LLM_MODEL: 'm', LLM_TIMEOUT_MS: '5' })).toBe('LLM_TIMEOUT_MS=5 is invalid: it must be a number of milliseconds ≥ 100');
+  });
+
+  it('takes an OpenAI-compatible upstream only whole: a base URL needs a model, a model or key needs a base URL', () => {
+    expect(loadConfig({}).llm).toBeUndefined();
+    expect(loadConfig({ LLM_BASE_URL: 'https://llm.example/v1/', LLM_MODEL: 'gpt-4o-mini' }).llm).toEqual({
+      baseUrl: 'https://llm.example/v1',
+      apiKey: undefined,
+      model: 'gpt-4o-mini',
+      timeoutMs: 30_000,
+    });
+    expect(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:8000/v1', LLM_MODEL: 'm', LLM_API_KEY: 'sk-1', LLM_TIMEOUT_MS: '2500' }).llm).toEqual({
+      baseUrl: 'http://127.0.0.1:8000/v1',
+      apiKey: 'sk-1',
+      model: 'm',
+      timeoutMs: 2500,
+    });
+    expect(failure({ LLM_BASE_URL: 'http://llm/v1' })).toBe('LLM_BASE_URL=http://llm/v1 needs LLM_MODEL, the model to ask for (e.g. gpt-4o-mini)');
+    expect(failure({ LLM_MODEL: 'gpt-4o-mini' })).toBe(
+      'LLM_MODEL is set but LLM_BASE_URL is not; set LLM_BASE_URL to the OpenAI-compatible upstream, or unset LLM_MODEL',
+    );
+    expect(failure({ LLM_API_KEY: 'sk-1' })).toContain('LLM_API_KEY is set but LLM_BASE_URL is not');
   });
 });
 

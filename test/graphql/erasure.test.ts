@@ -157,7 +157,7 @@ describe.skipIf(ENGINE !== 'sqlite')('with the built-in generator', () => {
 describe.skipIf(ENGINE !== 'sqlite')('with a generator whose output differs from the prompt', () => {
   // Writes "OUT-<prompt>" as its one token, then waits until it is cancelled: the
   // partial output then exists only in the stream's cached events.
-  const holdingTokens: TokenSource = async function* (prompt, signal) {
+  const holdingTokens: TokenSource = async function* ({ prompt }, signal) {
     yield `OUT-${prompt}`;
     await sleep(60_000, undefined, { signal });
   };

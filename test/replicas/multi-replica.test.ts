@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSse } from '../live/sse-client.ts';
-import { type Replica, createKey, freshSchema, missingServices, startReplica } from './processes.ts';
+import { type Replica, createKey, freshSchema, gqlOn, missingServices, startReplica } from './processes.ts';
 
 // docs/design.md#live-connections with several replicas: two server processes share one
 // PostgreSQL database and one Redis. Connections counted on A block a delete on B,
@@ -12,14 +12,7 @@ if (missing) console.warn(`SKIPPED multi-replica tests: ${missing}`);
 
 const TTL_MS = 2000;
 
-const gql = async (replica: Replica, key: string, query: string, variables: Record<string, unknown> = {}) => {
-  const response = await fetch(`${replica.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: unknown[] };
-};
+const gql = gqlOn;
 
 const CHAT_EVENTS = `subscription($c: ID!) { chatEvents(chatId: $c) { type } }`;
 const STREAM_EVENTS = `subscription($s: ID!) { streamEvents(id: $s) { seq type } }`;

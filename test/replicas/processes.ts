@@ -112,3 +112,13 @@ export async function startReplica(env: Record<string, string>): Promise<Replica
   };
   return { url: `http://127.0.0.1:${port}`, process: child, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }
+
+/** A GraphQL request to one replica, as a client with `key` sends it. */
+export async function gqlOn(replica: Replica, key: string, query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(`${replica.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: any; errors?: unknown[] };
+}
