@@ -1,7 +1,15 @@
 // The baseline: a minimal node:http handler doing the same SQL as our deleteChat with
-// better-sqlite3 directly (prepared statements, one transaction, the same pragmas, the
-// same WAL checkpoint after the delete), answering JSON. It reads the very same request
-// bodies as the GraphQL server, so both see identical traffic.
+// better-sqlite3 directly (prepared statements, one transaction, the same pragmas),
+// answering JSON. It reads the very same request bodies as the GraphQL server, so both see
+// identical traffic.
+//
+// It keeps the product's guarantees with the product's tricks (bench/RESULTS.md, "a fair
+// baseline"): the legal-hold check, the erasure-target lookup, the audit entry, the
+// redaction of stored Idempotency-Key answers and the receipt in the delete's
+// transaction; and the erasure of the WAL's old frames by one TRUNCATE checkpoint on the
+// next turn of the event loop, answering every delete committed before it (as the
+// product's shared flushErasure does). BENCH_RAW_ERASURE=none drops the erasure itself
+// (secure_delete off, no checkpoint): what the guarantee costs.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type SQLite from 'better-sqlite3';
@@ -12,6 +20,8 @@ import { openLikeProduct } from './sqlite.ts';
 const path = process.env.BENCH_DB;
 if (!path) throw new Error('BENCH_DB is required');
 const db = openLikeProduct(path);
+const ERASE = process.env.BENCH_RAW_ERASURE !== 'none';
+if (!ERASE) db.pragma('secure_delete = OFF');
 
 const s = {
   key: db.prepare(`select tenant_id, name from api_keys where key_hash = ? and revoked_at is null`),
@@ -20,9 +30,24 @@ const s = {
   countThreads: db.prepare(`select count(*) as n from threads where chat_id = ?`),
   countMessages: db.prepare(`select count(*) as n from messages where chat_id = ?`),
   activeStreams: db.prepare(`select * from streams where chat_id = ? and status in (?, ?)`),
+  holds: db.prepare(
+    `select id, created_at from legal_holds where tenant_id = ? and released_at is null and scope = 'FLOW' and target_id = ?
+     union all select id, created_at from legal_holds where tenant_id = ? and released_at is null and scope = 'CHAT' and target_id = ?
+     union all select id, created_at from legal_holds where tenant_id = ? and released_at is null and scope = 'SESSION'
+       and target_id in (select session_id from messages where session_id is not null and chat_id = ?)`,
+  ),
+  targets: db.prepare(`select * from erasure_targets where flow_id = ? and tenant_id = ? and removed_at is null order by created_at, id`),
   deleteChat: db.prepare(`delete from chats where id = ?`),
   audit: db.prepare(
     `insert into audit_log (id, tenant_id, action, target_type, target_id, actor, request_id, details, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`,
+  ),
+  redactAnswers: db.prepare(
+    `update idempotency_keys set body = '', content_type = null, erased_at = ? where tenant_id = ? and erased_at is null
+     and (body <> '' or (status is null and (request_id is null or request_id <> ?)))`,
+  ),
+  receipt: db.prepare(
+    `insert into erasure_receipts (id, tenant_id, action, target_type, target_id, audit_entry_id, counts, requested_at, rows_erased_at, erasure_job_id)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, null)`,
   ),
 };
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
@@ -97,8 +122,10 @@ function entities(tenantId: string, representations: { __typename: string; id: s
 }
 
 const deleteChat = db.transaction((tenantId: string, actor: string, id: string) => {
-  const chat = s.chat.get(tenantId, id);
+  const chat = s.chat.get(tenantId, id) as { flow_id: string } | undefined;
   if (!chat) return { __typename: 'NotFoundError', message: `Chat ${id} not found` };
+  if (s.holds.all(tenantId, chat.flow_id, tenantId, id, tenantId, id).length > 0) return { __typename: 'ConflictError', message: 'held' };
+  s.targets.all(chat.flow_id, tenantId);
   s.lockThreads.all(id);
   const threads = (s.countThreads.get(id) as { n: number }).n;
   const messages = (s.countMessages.get(id) as { n: number }).n;
@@ -106,9 +133,26 @@ const deleteChat = db.transaction((tenantId: string, actor: string, id: string) 
   s.deleteChat.run(id);
   const now = new Date().toISOString();
   const details = { force: false, deletedThreadCount: threads, deletedMessageCount: messages, cancelledStreamCount: 0, closedConnections: 0, erasure: 'done' };
-  s.audit.get(newId(), tenantId, 'chat.delete', 'CHAT', id, actor, newId(), JSON.stringify(details), now);
+  const requestId = newId();
+  const audit = s.audit.get(newId(), tenantId, 'chat.delete', 'CHAT', id, actor, requestId, JSON.stringify(details), now) as { id: string };
+  s.redactAnswers.run(now, tenantId, requestId);
+  const counts = { chats: 1, threads, messages, streams: 0, streamEvents: 0 };
+  s.receipt.run(newId(), tenantId, 'chat.delete', 'CHAT', id, audit.id, JSON.stringify(counts), now, now);
   return { __typename: 'DeleteChatSuccess', deletedMessageCount: messages, deletedThreadCount: threads };
 });
+
+let erased: Array<() => void> = [];
+/** One TRUNCATE on the next turn of the event loop answers every delete committed before it. */
+function afterErasure(reply: () => void) {
+  erased.push(reply);
+  if (erased.length > 1) return;
+  setImmediate(() => {
+    const batch = erased;
+    erased = [];
+    checkpoint.get();
+    for (const r of batch) r();
+  });
+}
 
 function answer(res: import('node:http').ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
@@ -134,8 +178,8 @@ const server = createServer((req, res) => {
       const id = body.variables?.id;
       if (id === undefined) return answer(res, 200, { data: { __typename: 'Query' } });
       const result = deleteChat(who.tenant_id, who.name, id);
-      if (result.__typename === 'DeleteChatSuccess') checkpoint.get();
-      answer(res, 200, { data: { deleteChat: result } });
+      if (result.__typename === 'DeleteChatSuccess' && ERASE) afterErasure(() => answer(res, 200, { data: { deleteChat: result } }));
+      else answer(res, 200, { data: { deleteChat: result } });
     } catch (error) {
       answer(res, 500, { errors: [{ message: String(error) }] });
     }
