@@ -42,7 +42,7 @@ const s = {
     `insert into audit_log (id, tenant_id, action, target_type, target_id, actor, request_id, details, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`,
   ),
   redactAnswers: db.prepare(
-    `update idempotency_keys set body = '', content_type = null, erased_at = ? where tenant_id = ? and erased_at is null
+    `update idempotency_keys set body = null, content_type = null, erased_at = ? where tenant_id = ? and erased_at is null
      and (body <> '' or (status is null and (request_id is null or request_id <> ?)))`,
   ),
   receipt: db.prepare(

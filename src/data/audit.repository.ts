@@ -1,8 +1,13 @@
+import { compiledOnce } from './compiled-once.ts';
 import type { AuditRow, NewAudit } from './tables.ts';
 import type { Db } from './db.ts';
 
+/** Compiled once: every write runs it. */
+const insertAuditStatement = compiledOnce((db, row: NewAudit) => db.insertInto('audit_log').values(row).returningAll());
+
 export async function insertAudit(db: Db, row: NewAudit): Promise<AuditRow> {
-  return db.insertInto('audit_log').values(row).returningAll().executeTakeFirstOrThrow();
+  const [inserted] = await insertAuditStatement(db, row);
+  return inserted!;
 }
 
 /** Newest first; `beforeSeq` continues after the last entry of the previous page. */

@@ -1,4 +1,5 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
 import { type MessageSelection, selectionPredicate } from './messages.repository.ts';
@@ -72,9 +73,14 @@ export function heldByQuery(db: Db, tenantId: string, reach: HoldReach) {
   return flow.unionAll(chat).unionAll(active('SESSION', session));
 }
 
+/** Compiled once: every deleteChat asks it (a selection's shape varies, so it is built each time). */
+const chatHeldStatement = compiledOnce((db, { tenantId, chatId }: { tenantId: string; chatId: string }) =>
+  heldByQuery(db, tenantId, { kind: 'chat', chatId }),
+);
+
 /** The active holds covering what `reach` erases, oldest first. */
 export async function heldBy(db: Db, tenantId: string, reach: HoldReach): Promise<LegalHoldRow['id'][]> {
-  const rows = await heldByQuery(db, tenantId, reach).execute();
+  const rows = reach.kind === 'chat' ? await chatHeldStatement(db, { tenantId, chatId: reach.chatId }) : await heldByQuery(db, tenantId, reach).execute();
   return rows.sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? -1 : 1) : x.created_at < y.created_at ? -1 : 1)).map((r) => r.id);
 }
 

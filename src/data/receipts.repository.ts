@@ -1,8 +1,12 @@
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 import type { ErasureDeliveryRow, ErasureReceiptRow } from './tables.ts';
 
+/** Compiled once: every permanent delete runs it. */
+const insertReceiptStatement = compiledOnce((db, row: ErasureReceiptRow) => db.insertInto('erasure_receipts').values(row));
+
 export async function insertReceipt(db: Db, row: ErasureReceiptRow): Promise<void> {
-  await db.insertInto('erasure_receipts').values(row).execute();
+  await insertReceiptStatement(db, row);
 }
 
 export async function findReceipt(db: Db, tenantId: string, id: string): Promise<ErasureReceiptRow | undefined> {

@@ -1,3 +1,4 @@
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 
 export async function findTenantByName(db: Db, name: string) {
@@ -15,13 +16,14 @@ export async function insertApiKey(
   await db.insertInto('api_keys').values({ ...row, revoked_at: null }).execute();
 }
 
+/** Compiled once: every request runs it (bench/RESULTS.md, issue 19). */
+const activeKeyStatement = compiledOnce((db, { keyHash }: { keyHash: string }) =>
+  db.selectFrom('api_keys').select(['tenant_id', 'name', 'scopes']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null),
+);
+
 export async function findActiveKeyByHash(db: Db, keyHash: string) {
-  return db
-    .selectFrom('api_keys')
-    .select(['tenant_id', 'name', 'scopes'])
-    .where('key_hash', '=', keyHash)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const [key] = await activeKeyStatement(db, { keyHash });
+  return key;
 }
 
 /** Revokes a tenant's active keys of that name; returns how many. */

@@ -1,7 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compiledOnce } from '../../src/data/postgres/compiled-once.ts';
+import { compiledOnce } from '../../src/data/compiled-once.ts';
 import type { Db } from '../../src/data/db.ts';
 
 // A hot statement is built by Kysely once per shape; later calls only put in the values.

@@ -7,7 +7,7 @@ import { heldByQuery } from '../legal-holds.repository.ts';
 import { countMessagesOfChatUpToQuery } from '../messages.repository.ts';
 import { ACTIVE_STATUSES } from '../streams.repository.ts';
 import { countThreadsOfChatQuery } from '../threads.repository.ts';
-import { compiledOnce } from './compiled-once.ts';
+import { compiledOnce } from '../compiled-once.ts';
 
 /**
  * Deletes a small, quiet chat and records its audit entry in one statement (PostgreSQL's

@@ -1,5 +1,5 @@
 import { type Compilable, CompiledQuery } from 'kysely';
-import type { Db } from '../db.ts';
+import type { Db } from './db.ts';
 
 /** The values a statement takes: flat, or one level of objects (an audit row). */
 type Params = Record<string, unknown>;
