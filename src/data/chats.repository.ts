@@ -1,5 +1,6 @@
 import type { ChatRow } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 
 export async function insertChat(db: Db, row: ChatRow) {
@@ -43,5 +44,7 @@ export async function markChatDeleted(db: Db, id: string, now: string) {
 }
 
 export async function deleteChatRow(db: Db, id: string) {
-  await db.deleteFrom('chats').where('id', '=', id).execute();
+  await deleteChatStatement(db, { id });
 }
+
+const deleteChatStatement = compiledOnce((db, { id }: { id: string }) => db.deleteFrom('chats').where('id', '=', id));

@@ -76,9 +76,14 @@ function templateOf(built: Compilable<unknown>, params: Params): Template {
  * may branch only on whether a value is null; both are checked when it first compiles.
  */
 export function compiledOnce<P extends Params, R>(build: (db: Db, params: P) => Compilable<R>) {
-  const templates = new Map<string, Template>();
+  // By the engine's adapter as well as the shape: SQL text is the dialect's (`?` or `$1`),
+  // and one process may hold databases of both engines.
+  const byAdapter = new WeakMap<object, Map<string, Template>>();
   return async (db: Db, params: P): Promise<R[]> => {
     const shape = shapeOf(params);
+    const { adapter } = db.getExecutor();
+    let templates = byAdapter.get(adapter);
+    if (!templates) byAdapter.set(adapter, (templates = new Map()));
     let template = templates.get(shape);
     if (!template) templates.set(shape, (template = templateOf(build(db, markersOf(params) as P), params)));
     const values = template.slots.map((slot) => ('path' in slot ? valueAt(params, slot.path) : slot.constant));

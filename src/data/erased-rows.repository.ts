@@ -1,4 +1,5 @@
 import type { SelectQueryBuilder } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 import type { Database } from './tables.ts';
 import { type ChunkBounds, type MessageSelection, selectionPredicate } from './messages.repository.ts';
@@ -76,11 +77,15 @@ function distinctRows(rows: readonly Row[]): ErasedRowsFound['rows'] {
 
 /** Streams and their cached events of a chat or a thread, for a receipt's counts. */
 export async function countStreamsOf(db: Db, scope: { chatId: string } | { threadId: string }): Promise<{ streams: number; streamEvents: number }> {
-  const row = await db
+  const [row] = await countStreamsStatement(db, scope);
+  return { streams: Number(row!.streams), streamEvents: Number(row!.events) };
+}
+
+/** Compiled once per scope (the shape tells a chat's from a thread's). */
+const countStreamsStatement = compiledOnce((db, scope: { chatId: string } | { threadId: string }) =>
+  db
     .selectFrom('streams')
     .leftJoin('stream_events', 'stream_events.stream_id', 'streams.id')
     .select((eb) => [eb.fn.count<number>('streams.id').distinct().as('streams'), eb.fn.count<number>('stream_events.stream_id').as('events')])
-    .$call((q) => ('chatId' in scope ? q.where('streams.chat_id', '=', scope.chatId) : q.where('streams.thread_id', '=', scope.threadId)))
-    .executeTakeFirstOrThrow();
-  return { streams: Number(row.streams), streamEvents: Number(row.events) };
-}
+    .$call((q) => ('chatId' in scope ? q.where('streams.chat_id', '=', scope.chatId) : q.where('streams.thread_id', '=', scope.threadId))),
+);

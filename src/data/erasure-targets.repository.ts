@@ -1,3 +1,4 @@
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 import type { ErasureTargetRow } from './tables.ts';
 
@@ -7,16 +8,20 @@ export async function insertErasureTarget(db: Db, row: ErasureTargetRow): Promis
 
 /** The flow's targets in use, oldest first. */
 export async function activeTargetsOfFlow(db: Db, tenantId: string, flowId: string): Promise<ErasureTargetRow[]> {
-  return db
+  return activeTargetsStatement(db, { tenantId, flowId });
+}
+
+/** Compiled once: every permanent delete asks it. */
+const activeTargetsStatement = compiledOnce((db, { tenantId, flowId }: { tenantId: string; flowId: string }) =>
+  db
     .selectFrom('erasure_targets')
     .selectAll()
     .where('flow_id', '=', flowId)
     .where('tenant_id', '=', tenantId)
     .where('removed_at', 'is', null)
     .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-}
+    .orderBy('id'),
+);
 
 /** Locks the target it finds, so a removal and a delivery's lookup see one state. */
 export async function findActiveTarget(db: Db, tenantId: string, id: string): Promise<ErasureTargetRow | undefined> {

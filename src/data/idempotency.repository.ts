@@ -1,4 +1,5 @@
 import { type UpdateQueryBuilder, type UpdateResult, sql } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 import type { Database, IdempotencyRow } from './tables.ts';
 
@@ -74,8 +75,13 @@ export function redactIdempotentAnswersQuery(db: Db, tenantId: string, requestId
 }
 
 export async function redactIdempotentAnswers(db: Db, tenantId: string, requestId: string, now: string): Promise<void> {
-  await redactIdempotentAnswersQuery(db, tenantId, requestId, now).execute();
+  await redactStatement(db, { tenantId, requestId, now });
 }
+
+/** Compiled once: every permanent delete runs it. */
+const redactStatement = compiledOnce((db, p: { tenantId: string; requestId: string; now: string }) =>
+  redactIdempotentAnswersQuery(db, p.tenantId, p.requestId, p.now),
+);
 
 export async function deleteIdempotencyKey(db: Db, tenantId: string, key: string) {
   await db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).execute();

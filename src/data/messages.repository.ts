@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Expression, type SqlBool, sql } from 'kysely';
 import type { Database, MessageRow, MessageTable } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 
 export async function insertMessage(db: Db, row: MessageRow) {
@@ -62,8 +63,11 @@ export function countMessagesOfChatUpToQuery(db: Db, chatId: string, limit: numb
 
 /** The chat's message count, or `limit` + 1 when it holds more (reads at most that many index entries). */
 export async function countMessagesOfChatUpTo(db: Db, chatId: string, limit: number): Promise<number> {
-  return Number((await countMessagesOfChatUpToQuery(db, chatId, limit).executeTakeFirstOrThrow()).n);
+  const [row] = await countUpToStatement(db, { chatId, limit });
+  return Number(row!.n);
 }
+
+const countUpToStatement = compiledOnce((db, { chatId, limit }: { chatId: string; limit: number }) => countMessagesOfChatUpToQuery(db, chatId, limit));
 
 /**
  * Counts about `step` of the chat's messages, those created at `from` or later, and says

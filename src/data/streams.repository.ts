@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { StreamEventRow, StreamRow, StreamStatus, StreamUpdate } from './tables.ts';
 import { type MessageSelection, selectionPredicate } from './messages.repository.ts';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 
 export const ACTIVE_STATUSES: readonly StreamStatus[] = ['QUEUED', 'RUNNING'];
@@ -79,8 +80,12 @@ export async function activeStreamsOfSelection(db: Db, s: MessageSelection): Pro
 }
 
 export async function activeStreamsOfChat(db: Db, chatId: string): Promise<StreamRow[]> {
-  return db.selectFrom('streams').selectAll().where('chat_id', '=', chatId).where('status', 'in', ACTIVE_STATUSES).execute();
+  return activeStreamsOfChatStatement(db, { chatId });
 }
+
+const activeStreamsOfChatStatement = compiledOnce((db, { chatId }: { chatId: string }) =>
+  db.selectFrom('streams').selectAll().where('chat_id', '=', chatId).where('status', 'in', ACTIVE_STATUSES),
+);
 
 export async function streamsInStatus(db: Db, statuses: readonly StreamStatus[]): Promise<StreamRow[]> {
   return db.selectFrom('streams').selectAll().where('status', 'in', statuses).execute();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ThreadRow } from './tables.ts';
 import { type PageRequest, keysetPage } from './keyset.ts';
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 
 export async function insertThread(db: Db, row: ThreadRow) {
@@ -28,8 +29,13 @@ export async function markThreadsOfChatErasing(db: Db, chatId: string, now: stri
  * the transaction ends, and counts them.
  */
 export async function lockAndCountThreadsOfChat(db: Db, chatId: string): Promise<number> {
-  return (await db.selectFrom('threads').select('id').where('chat_id', '=', chatId).forUpdate().execute()).length;
+  return (await lockThreadsStatement(db, { chatId })).length;
 }
+
+/** Compiled once, as every statement of deleteChat's common path (bench/RESULTS.md, issue 19). */
+const lockThreadsStatement = compiledOnce((db, { chatId }: { chatId: string }) =>
+  db.selectFrom('threads').select('id').where('chat_id', '=', chatId).forUpdate(),
+);
 
 /** Every thread of the chat, soft-deleted ones too (an export shows them, marked). */
 export async function listThreadsOfChat(db: Db, chatId: string, page: PageRequest): Promise<ThreadRow[]> {

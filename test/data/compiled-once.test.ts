@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, WithSchemaPlugin, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compiledOnce } from '../../src/data/compiled-once.ts';
 import type { Db } from '../../src/data/db.ts';
@@ -51,6 +51,35 @@ describe('compiledOnce', () => {
     statements.length = 0;
     for (const params of cases) await find(db, params);
     expect(new Set(statements).size).toBe(2);
+  });
+
+  it("keeps one template per database, its plugins' and dialect's, and shares it with that database's transactions", async () => {
+    let builds = 0;
+    const find = compiledOnce((k: Db, { id }: { id: string }) => {
+      builds++;
+      return k.selectFrom('chats').select('id').where('id', '=', id);
+    });
+    const prefixed = new Kysely<any>({
+      dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
+      plugins: [new WithSchemaPlugin('main')],
+      log: (event) => {
+        statements.push(event.query.sql);
+      },
+    }) as unknown as Db;
+    await sql`create table chats (id text primary key)`.execute(prefixed);
+    await sql`insert into chats values ('p1')`.execute(prefixed);
+    statements.length = 0;
+    expect(await find(db, { id: 'c1' })).toEqual([{ id: 'c1' }]);
+    expect(await find(prefixed, { id: 'p1' })).toEqual([{ id: 'p1' }]);
+    expect(statements[0]).not.toContain('"main"');
+    expect(statements[1]).toContain('"main"."chats"');
+    expect(builds).toBe(2);
+    await db.transaction().execute(async (trx) => {
+      expect(await find(trx, { id: 'c2' })).toEqual([{ id: 'c2' }]);
+    });
+    expect(await find(prefixed, { id: 'p1' })).toEqual([{ id: 'p1' }]);
+    expect(builds).toBe(2);
+    await prefixed.destroy();
   });
 
   it('refuses a builder that changes a value, or writes one into the SQL text', async () => {
