@@ -152,6 +152,18 @@ describe('OpenAI SDK: conversations', () => {
     expect(flows).toHaveLength(1);
   });
 
+  it("a tenant's first conversations, created at once, share its one OpenAI flow", async () => {
+    t = await startTestServer();
+    const openai = client();
+    const created = await Promise.all(Array.from({ length: 6 }, () => openai.conversations.create({ items: [{ role: 'user', content: 'hi' }] })));
+    const flowIds = await Promise.all(
+      created.map(async (c) => (await gqlData(t, `query($id: ID!) { thread(id: $id) { chat { flow { id } } } }`, { id: c.id })).thread.chat.flow.id),
+    );
+    expect(new Set(flowIds).size).toBe(1);
+    const flows = await t.app.deps.store.db.selectFrom('flows').select('id').execute();
+    expect(flows.map((f) => f.id)).toEqual([flowIds[0]]);
+  });
+
   it('items: create answers a list, list is in order (desc by default) with limit/after paging, retrieve shows one', async () => {
     t = await startTestServer();
     const openai = client();
