@@ -39,8 +39,8 @@ async function requestOf<T>(ctx: RestContext, need: 'read' | 'write' | 'delete',
 
 const nothing = () => ({});
 
-const conversationId = { ...pathParam('conversation_id', 'The id of the conversation (one of our threads)'), schema: { type: 'string' } };
-const itemId = { ...pathParam('item_id', 'The id of the item (one of the thread\'s messages)'), schema: { type: 'string' } };
+const conversationId = pathParam('conversation_id', 'The id of the conversation (one of our threads)');
+const itemId = pathParam('item_id', "The id of the item (one of the thread's messages)");
 const errors = {
   400: openAiErrorResponse('A malformed id, body or query value (names it in param)'),
   401: openAiErrorResponse('Invalid or missing API key'),
