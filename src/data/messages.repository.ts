@@ -109,6 +109,8 @@ export interface MessageSelection {
   feedbackTypes?: readonly NonNullable<MessageTable['feedback']>[];
   startDate?: string;
   endDate?: string;
+  /** The one message of this id, when it matches the rest. */
+  messageId?: string;
   /** Messages of soft-deleted threads too (still stored until purged): a subject's erasure takes them. */
   withDeletedThreads?: boolean;
 }
@@ -135,6 +137,7 @@ function matchesFields(s: MessageSelection & ChunkBounds, table: 'messages' | 'r
   if (s.chatTypes !== undefined) conds.push(sql<SqlBool>`${col('chat_type')} in (${sql.join(s.chatTypes)})`);
   if (s.startDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} >= ${s.startDate}`);
   if (s.endDate !== undefined) conds.push(sql<SqlBool>`${col('created_at')} <= ${s.endDate}`);
+  if (s.messageId !== undefined) conds.push(sql<SqlBool>`${col('id')} = ${s.messageId}`);
   if (s.upToId !== undefined) conds.push(sql<SqlBool>`${col('id')} <= ${s.upToId}`);
   // NOT IN the flow's few soft-deleted threads (found by index, once per statement), so
   // that the planner never drives the search from the flow's threads: the filter index leads.

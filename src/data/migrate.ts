@@ -14,6 +14,7 @@ import * as auditHashChain from './migrations/2026-12-01-0011-audit-hash-chain.t
 import * as legalHolds from './migrations/2026-12-01-0012-legal-holds.ts';
 import * as retention from './migrations/2026-12-01-0013-retention.ts';
 import * as messagesOfSubject from './migrations/2026-12-01-0014-messages-of-subject.ts';
+import * as openAiFlows from './migrations/2026-12-01-0015-openai-flows.ts';
 
 // Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
 const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-0012-legal-holds': legalHolds,
   '2026-12-01-0013-retention': retention,
   '2026-12-01-0014-messages-of-subject': messagesOfSubject,
+  '2026-12-01-0015-openai-flows': openAiFlows,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -286,6 +286,14 @@ export interface Database {
   legal_holds: LegalHoldTable;
   retention_policies: RetentionPolicyTable;
   leases: LeaseTable;
+  openai_flows: OpenAiFlowTable;
+}
+
+/** The flow of a tenant's conversations created through the OpenAI routes (one per tenant). */
+export interface OpenAiFlowTable {
+  tenant_id: string;
+  flow_id: string;
+  created_at: string;
 }
 
 export type FlowRow = Selectable<FlowTable>;

@@ -13,6 +13,8 @@ import { ERASE_INLINE_LIMIT, queueSelectionErasure } from './erasure-jobs.ts';
 import { type ReceiptRequest, receiptFor } from './erasure-receipts.ts';
 import { ConflictError, NotFoundError, ShuttingDownError } from './errors.ts';
 import { newId } from './ids.ts';
+import { requireMessageOfThread } from './messages.ts';
+import { requireThread } from './threads.ts';
 import { type MessageFilterInput, toSelection } from './message-filter.ts';
 import { Checker } from './validation.ts';
 
@@ -37,17 +39,25 @@ interface Outcome {
 }
 
 /**
- * Deletes the flow's messages matching every given filter field (seed 003). With
- * hardDelete the cached stream events that carried their text are erased too.
+ * Deletes the flow's messages matching every given filter field (seed 003), or the one
+ * message of `messageId` if it matches them. With hardDelete the cached stream events
+ * that carried their text are erased too.
  */
 export async function deleteMessages(
   deps: Deps,
   scope: Scope,
-  input: { flowId: string; filter?: MessageFilterInput | null; hardDelete?: boolean | null } & DeleteOptions,
+  input: {
+    flowId: string;
+    filter?: MessageFilterInput | null;
+    hardDelete?: boolean | null;
+    /** Only the message of this id, if it matches the filter (a REST route's delete of one message). */
+    messageId?: string | null;
+  } & DeleteOptions,
 ): Promise<DeleteMessagesResult> {
   const check = new Checker();
   const flowId = check.id(['flowId'], input.flowId);
   const selection = toSelection(check, flowId, input.filter, ['filter']);
+  if (input.messageId != null) selection.messageId = check.id(['messageId'], input.messageId);
   check.done();
   const hardDelete = input.hardDelete ?? false;
   const now = isoNow(deps.clock);
@@ -80,6 +90,27 @@ export async function deleteMessages(
     chatEvents: chatIds.map((chatId) => ({ type: 'MESSAGES_DELETED', chatId, threadId: null, messageId: null, streamId: null, at: now })),
   });
   return answer(affected, auditEntry);
+}
+
+/**
+ * Deletes one message of a thread, as deleteMessages deletes (holds, receipts, audit).
+ * A thread or message that is not there (or not the thread's) is a NotFoundError.
+ */
+export async function deleteMessageOfThread(
+  deps: Deps,
+  scope: Scope,
+  input: { threadId: string; messageId: string; hardDelete?: boolean | null },
+): Promise<DeleteMessagesResult> {
+  const check = new Checker();
+  const threadId = check.id(['threadId'], input.threadId);
+  const messageId = check.id(['messageId'], input.messageId);
+  check.done();
+  const thread = await requireThread(deps, scope, threadId);
+  await requireMessageOfThread(deps, scope, threadId, messageId);
+  const result = await deleteMessages(deps, scope, { flowId: thread.flowId, filter: { threadId }, messageId, hardDelete: input.hardDelete });
+  // Deleted by another request since it was read: gone, as a repeat finds it.
+  if (result.affected === 0) throw new NotFoundError('MESSAGE', messageId);
+  return result;
 }
 
 /** A stream still writing to a matched message's thread would add to what is being erased. */

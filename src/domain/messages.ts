@@ -81,17 +81,16 @@ export async function appendMessage(trx: Db, message: MessageRow, now: string): 
   await bumpChatVersions(trx, [message.chat_id], now);
 }
 
-export async function postMessage(deps: Deps, scope: Scope, input: PostMessageInput): Promise<Message> {
-  const check = new Checker();
-  const threadId = check.id(['input', 'threadId'], input.threadId);
-  const content = check.text(['input', 'content'], input.content, LIMITS.contentLength);
-  const sessionId = check.optionalText(['input', 'sessionId'], input.sessionId);
-  const memoryType = check.optionalText(['input', 'memoryType'], input.memoryType);
-  const createdAt = check.date(['input', 'createdAt'], input.createdAt);
-  check.done();
-  const thread = await requireThreadRow(deps, scope, threadId);
-  const now = isoNow(deps.clock);
-  const message = newMessage(thread, {
+/** A message's own fields, as a thread's row takes them. */
+export type MessageFields = Omit<MessageRow, 'id' | 'tenant_id' | 'flow_id' | 'chat_id' | 'thread_id'>;
+
+/** Checks a message to post; problems go to `check` under `path`. */
+export function checkedMessage(check: Checker, path: string[], input: Omit<PostMessageInput, 'threadId'>, now: string): MessageFields {
+  const content = check.text([...path, 'content'], input.content, LIMITS.contentLength);
+  const sessionId = check.optionalText([...path, 'sessionId'], input.sessionId);
+  const memoryType = check.optionalText([...path, 'memoryType'], input.memoryType);
+  const createdAt = check.date([...path, 'createdAt'], input.createdAt);
+  return {
     role: input.role,
     content,
     session_id: sessionId ?? null,
@@ -99,21 +98,57 @@ export async function postMessage(deps: Deps, scope: Scope, input: PostMessageIn
     chat_type: input.chatType ?? 'INTERNAL',
     feedback: input.feedback ?? null,
     created_at: createdAt ?? now,
+  };
+}
+
+export async function postMessage(deps: Deps, scope: Scope, input: PostMessageInput): Promise<Message> {
+  const paths = { threadId: ['input', 'threadId'], message: () => ['input'] };
+  const [message] = await postMessages(deps, scope, { threadId: input.threadId, messages: [input] }, paths);
+  return message!;
+}
+
+/**
+ * Appends the messages to the thread in one transaction, all or none, in their order.
+ * `paths` name where a problem is, as the caller's client knows the fields.
+ */
+export async function postMessages(
+  deps: Deps,
+  scope: Scope,
+  input: { threadId: string; messages: readonly Omit<PostMessageInput, 'threadId'>[] },
+  paths: { threadId: string[]; message: (index: number) => string[] },
+): Promise<Message[]> {
+  const check = new Checker();
+  const threadId = check.id(paths.threadId, input.threadId);
+  const now = isoNow(deps.clock);
+  const fields = input.messages.map((m, i) => checkedMessage(check, paths.message(i), m, now));
+  check.done();
+  const thread = await requireThreadRow(deps, scope, threadId);
+  const messages = fields.map((f) => newMessage(thread, f));
+  await deps.store.db.transaction().execute(async (trx) => {
+    for (const message of messages) await appendMessage(trx, message, now);
   });
-  await deps.store.db.transaction().execute((trx) => appendMessage(trx, message, now));
-  deps.live.publishChatEvent({
-    type: 'MESSAGE_POSTED',
-    chatId: thread.chat_id,
-    threadId: thread.id,
-    messageId: message.id,
-    streamId: null,
-    at: now,
-  });
-  return messageOf(message);
+  for (const message of messages) {
+    deps.live.publishChatEvent({
+      type: 'MESSAGE_POSTED',
+      chatId: thread.chat_id,
+      threadId: thread.id,
+      messageId: message.id,
+      streamId: null,
+      at: now,
+    });
+  }
+  return messages.map(messageOf);
 }
 
 export async function getMessages(deps: Deps, scope: Scope, ids: readonly string[]): Promise<Message[]> {
   return (await findLiveMessages(deps.store.db, scope.tenantId, ids.filter(isId))).map(messageOf);
+}
+
+/** A live message of the thread; one of another thread is NotFound, as a missing one. */
+export async function requireMessageOfThread(deps: Deps, scope: Scope, threadId: string, messageId: string): Promise<Message> {
+  const [message] = await getMessages(deps, scope, [messageId]);
+  if (!message || message.threadId !== threadId) throw new NotFoundError('MESSAGE', messageId);
+  return message;
 }
 
 export async function pageMessagesOfThread(deps: Deps, thread: Thread, page: PageRequest): Promise<Message[]> {

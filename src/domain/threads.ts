@@ -52,6 +52,35 @@ export function isRestorable(thread: ThreadRow, now: string): boolean {
   return thread.deleted_at !== null && thread.restore_until !== null && thread.restore_until > now;
 }
 
+/** A thread's metadata as stored (JSON), or null; problems go to `check` under `path`. */
+export function checkedMetadata(check: Checker, path: string[], value: unknown): string | null {
+  const metadata = value === undefined || value === null ? null : JSON.stringify(value);
+  if (metadata !== null && Buffer.byteLength(metadata) > LIMITS.metadataBytes) check.fail(path, `must be at most ${LIMITS.metadataBytes} bytes as JSON`);
+  return metadata;
+}
+
+/** A new, live thread of the chat; the caller inserts it. */
+export function newThreadRow(
+  scope: Scope,
+  chat: Pick<Chat, 'id' | 'flowId'>,
+  fields: { title: string | null; metadata: string | null },
+  now: string,
+): ThreadRow {
+  return {
+    id: newId(),
+    tenant_id: scope.tenantId,
+    chat_id: chat.id,
+    flow_id: chat.flowId,
+    ...fields,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+    restore_until: null,
+    deleted_by: null,
+  };
+}
+
 export async function createThread(
   deps: Deps,
   scope: Scope,
@@ -60,26 +89,11 @@ export async function createThread(
   const check = new Checker();
   const chatId = check.id(['input', 'chatId'], input.chatId);
   const title = check.optionalText(['input', 'title'], input.title);
-  const metadata = input.metadata === undefined || input.metadata === null ? null : JSON.stringify(input.metadata);
-  if (metadata !== null && Buffer.byteLength(metadata) > LIMITS.metadataBytes)
-    check.fail(['input', 'metadata'], `must be at most ${LIMITS.metadataBytes} bytes as JSON`);
+  const metadata = checkedMetadata(check, ['input', 'metadata'], input.metadata);
   check.done();
   const chat = await requireChat(deps, scope, chatId);
   const now = isoNow(deps.clock);
-  const thread: ThreadRow = {
-    id: newId(),
-    tenant_id: scope.tenantId,
-    chat_id: chat.id,
-    flow_id: chat.flowId,
-    title: title ?? null,
-    metadata,
-    version: 1,
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
-    restore_until: null,
-    deleted_by: null,
-  };
+  const thread = newThreadRow(scope, chat, { title: title ?? null, metadata }, now);
   await deps.store.db.transaction().execute(async (trx) => {
     await insertThread(trx, thread);
     await bumpChatVersions(trx, [chat.id], now);
@@ -110,6 +124,10 @@ export async function requireThreadRow(deps: Deps, scope: Scope, id: string): Pr
   const [thread] = await liveThreadRows(deps, scope, [id]);
   if (!thread) throw new NotFoundError('THREAD', id);
   return thread;
+}
+
+export async function requireThread(deps: Deps, scope: Scope, id: string): Promise<Thread> {
+  return threadOf(await requireThreadRow(deps, scope, id));
 }
 
 export async function pageThreadsOfChat(deps: Deps, chat: Chat, page: PageRequest): Promise<Thread[]> {

@@ -1,9 +1,10 @@
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestServer, startTestServer } from '../helpers/server.ts';
 import { rest } from './rest-helpers.ts';
 
 // GET /openapi.json: an OpenAPI 3.1 document of every REST compatibility route, with the
-// statuses each route really answers.
+// statuses each route really answers, clean under Redocly's recommended rules.
 
 let t: TestServer;
 afterEach(async () => {
@@ -27,8 +28,27 @@ const ROUTES: { method: string; path: string; statuses: string[]; query?: string
     statuses: ['200', '400', '401', '404', '409', '412'],
     query: ['chatId', 'memoryType', 'sessionId', 'chatType', 'startDate', 'endDate', 'feedbackType', 'hardDelete', 'isClearFromViewMessageDialog'],
   },
-  { method: 'delete', path: '/api/v1/chatmessage', statuses: ['412'] },
-  { method: 'delete', path: '/threads/{threadId}', statuses: ['200', '400', '401', '404', '409'], query: ['api-version'] },
+  { method: 'delete', path: '/api/v1/chatmessage', statuses: ['200', '412'] },
+  { method: 'get', path: '/threads/{threadId}', statuses: ['200', '400', '401', '404'], query: ['api-version'] },
+  { method: 'delete', path: '/threads/{threadId}', statuses: ['200', '400', '401', '404', '409'], query: ['api-version', 'permanent'] },
+  {
+    method: 'delete',
+    path: '/threads/{threadId}/messages/{messageId}',
+    statuses: ['200', '400', '401', '404', '409'],
+    query: ['api-version', 'hardDelete'],
+  },
+  { method: 'post', path: '/conversations', statuses: ['200', '400', '401'] },
+  { method: 'get', path: '/conversations/{conversation_id}', statuses: ['200', '400', '401', '404'] },
+  { method: 'delete', path: '/conversations/{conversation_id}', statuses: ['200', '400', '401', '404', '409'], query: ['permanent'] },
+  { method: 'get', path: '/conversations/{conversation_id}/items', statuses: ['200', '400', '401', '404'], query: ['limit', 'order', 'after'] },
+  { method: 'post', path: '/conversations/{conversation_id}/items', statuses: ['200', '400', '401', '404'] },
+  { method: 'get', path: '/conversations/{conversation_id}/items/{item_id}', statuses: ['200', '400', '401', '404'] },
+  {
+    method: 'delete',
+    path: '/conversations/{conversation_id}/items/{item_id}',
+    statuses: ['200', '400', '401', '404', '409'],
+    query: ['hardDelete'],
+  },
 ];
 
 describe('GET /openapi.json', () => {
@@ -39,7 +59,13 @@ describe('GET /openapi.json', () => {
     expect(r.contentType).toMatch(/^application\/json\b/);
     const doc = r.body;
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.info).toEqual({ title: expect.any(String), version: expect.any(String), description: expect.any(String) });
+    expect(doc.info).toEqual({
+      title: expect.any(String),
+      version: expect.any(String),
+      description: expect.any(String),
+      license: { name: 'MIT', identifier: 'MIT' },
+    });
+    expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
     const listed = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();
@@ -69,7 +95,7 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  it('operation ids are unique and api-version is required on the agents route', async () => {
+  it('operation ids are unique; api-version is optional on /threads (without it the route is OpenAI\'s) and lists v1', async () => {
     t = await startTestServer();
     const doc = (await rest(t, 'GET', '/openapi.json')).body;
     const ids = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((ops) =>
@@ -77,6 +103,23 @@ describe('GET /openapi.json', () => {
     );
     expect(new Set(ids).size).toBe(ids.length);
     const apiVersion = doc.paths['/threads/{threadId}'].delete.parameters.find((p: { name: string }) => p.name === 'api-version');
-    expect(apiVersion).toMatchObject({ in: 'query', required: true });
+    expect(apiVersion).toMatchObject({ in: 'query', required: false, schema: { enum: ['v1'] } });
+  });
+
+  it("passes Redocly's recommended ruleset with no error and no warning", async () => {
+    t = await startTestServer();
+    const r = await rest(t, 'GET', '/openapi.json');
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source: r.text, absoluteRef: 'openapi.json', config });
+    const found = problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`);
+    expect(found).toEqual([]);
+  });
+
+  it('the lint can fail: a document without servers is an error', async () => {
+    t = await startTestServer();
+    const { servers: _servers, ...withoutServers } = (await rest(t, 'GET', '/openapi.json')).body;
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source: JSON.stringify(withoutServers), absoluteRef: 'openapi.json', config });
+    expect(problems.map((p) => `${p.severity} ${p.ruleId}`)).toContain('error no-empty-servers');
   });
 });

@@ -3,7 +3,7 @@ import { type Problem, json } from './problem.ts';
 /** An error as the agents API (seed 004) answers it: its AgentV1Error body. */
 export function agentV1Error(
   status: number,
-  code: string,
+  code: string | null,
   message: string,
   param: string | null,
   type: string,
@@ -17,8 +17,10 @@ export function agentsApiError(problem: Problem): Response {
   switch (problem.kind) {
     case 'unauthenticated':
       return agentV1Error(401, 'unauthorized', problem.message, null, 'authentication_error');
-    case 'not-found':
-      return agentV1Error(404, 'not_found', `No thread found with id '${problem.id}'.`, 'threadId', 'invalid_request_error');
+    case 'not-found': {
+      const [noun, param] = problem.resourceType === 'MESSAGE' ? ['message', 'messageId'] : ['thread', 'threadId'];
+      return agentV1Error(404, 'not_found', `No ${noun} found with id '${problem.id}'.`, param, 'invalid_request_error');
+    }
     case 'conflict':
       // A legal hold is told apart: retrying, or forcing, will not help until it is released.
       return agentV1Error(409, problem.reason === 'LEGAL_HOLD' ? 'legal_hold' : 'conflict', problem.message, null, 'invalid_request_error');

@@ -1,3 +1,4 @@
+import packageJson from '../../../package.json' with { type: 'json' };
 import type { RestRoute } from './route-table.ts';
 
 // Small builders for the operation objects kept beside each route.
@@ -24,7 +25,7 @@ export const jsonResponse = (description: string, schema: Record<string, unknown
 });
 
 /** The OpenAPI 3.1 document of the REST routes, built from the route table itself. */
-export function openApiDocument(routes: readonly RestRoute[], version: string): Record<string, unknown> {
+export function openApiDocument(routes: readonly RestRoute[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     paths[route.path] ??= {};
@@ -34,11 +35,14 @@ export function openApiDocument(routes: readonly RestRoute[], version: string): 
     openapi: '3.1.0',
     info: {
       title: 'chat-gateway REST compatibility routes',
-      version,
+      version: packageJson.version,
       description:
-        'The seed APIs\' own delete requests, served unchanged by chat-gateway. Each route runs the same ' +
+        'The seed APIs\' and OpenAI\'s own requests, served unchanged by chat-gateway. Each route runs the same ' +
         'domain operation as its GraphQL mutation (POST /graphql).',
+      license: { name: packageJson.license, identifier: packageJson.license },
     },
+    // Relative: the routes are served beside /openapi.json, wherever the gateway is deployed.
+    servers: [{ url: '/', description: 'The gateway that serves this document' }],
     components: {
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },

@@ -1,5 +1,4 @@
 import type { Plugin } from 'graphql-yoga';
-import packageJson from '../../../package.json' with { type: 'json' };
 import type { Deps } from '../../domain/deps.ts';
 import type { TokenSource } from '../../domain/token-sources.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -11,14 +10,16 @@ import { asyncMessageRoutes } from './routes/async-messages.ts';
 import { chatMessageRoutes } from './routes/chatmessage.ts';
 import { chatThreadRoutes } from './routes/chat-threads.ts';
 import { chatRoutes } from './routes/chats.ts';
+import { conversationRoutes } from './routes/conversations.ts';
 
-/** The seed APIs' routes (README "REST compatibility"), each a thin call of a domain operation. */
+/** The seed APIs' and OpenAI's routes (README "REST compatibility"), each a thin call of a domain operation. */
 export const REST_ROUTES = [
   ...asyncMessageRoutes,
   ...chatRoutes,
   ...chatThreadRoutes,
   ...chatMessageRoutes,
   ...agentThreadRoutes,
+  ...conversationRoutes,
 ];
 
 const routes = routeMatcher(REST_ROUTES);
@@ -37,7 +38,7 @@ export function restFailureAt(pathname: string): ((problem: Problem) => Response
  * that matches a route is answered before yoga looks at it.
  */
 export function useRestRoutes(deps: Deps, tokens: TokenSource, logger: Logger): Plugin {
-  const openApi = JSON.stringify(openApiDocument(REST_ROUTES, packageJson.version));
+  const openApi = JSON.stringify(openApiDocument(REST_ROUTES));
   return {
     onRequest({ request, url, endResponse }) {
       if (url.pathname === '/openapi.json' && request.method === 'GET') {

@@ -60,6 +60,8 @@ async function handle(ctx: RestContext): Promise<Response> {
   return json({ affected: result.affected, raw: [] });
 }
 
+const DELETED = { type: 'object', properties: { affected: { type: 'integer' }, raw: { type: 'array' } } };
+
 export const chatMessageRoutes: RestRoute[] = [
   {
     method: 'DELETE',
@@ -88,10 +90,7 @@ export const chatMessageRoutes: RestRoute[] = [
         queryParam('isClearFromViewMessageDialog', 'Accepted for compatibility; no effect', { type: 'boolean' }),
       ],
       responses: {
-        200: jsonResponse('Deleted', {
-          type: 'object',
-          properties: { affected: { type: 'integer' }, raw: { type: 'array' } },
-        }),
+        200: jsonResponse('Deleted', DELETED),
         400: jsonResponse('A query value is malformed (a bad date, an unknown chatType, hardDelete=maybe)'),
         401: jsonResponse('Unauthorized - Invalid or missing API key'),
         404: jsonResponse('Not Found - Chatflow with specified ID not found'),
@@ -108,8 +107,13 @@ export const chatMessageRoutes: RestRoute[] = [
     doc: {
       operationId: 'deleteChatMessagesWithoutId',
       summary: 'Without a flow id: 412, as Flowise answers',
+      description: 'The delete itself is DELETE /api/v1/chatmessage/{id}; this path only tells a client that forgot the id.',
       tags: ['Chat messages (seed 003)'],
-      responses: { 412: jsonResponse('Precondition Failed - Missing required ID parameter') },
+      responses: {
+        // Documented for tooling that expects a success answer: this path has no flow to delete from.
+        200: jsonResponse('Never answered here: the success of DELETE /api/v1/chatmessage/{id}', DELETED),
+        412: jsonResponse('Precondition Failed - Missing required ID parameter'),
+      },
     },
     fail,
     handle,
