@@ -28,7 +28,6 @@ const ROUTES: { method: string; path: string; statuses: string[]; query?: string
     statuses: ['200', '400', '401', '404', '409', '412'],
     query: ['chatId', 'memoryType', 'sessionId', 'chatType', 'startDate', 'endDate', 'feedbackType', 'hardDelete', 'isClearFromViewMessageDialog'],
   },
-  { method: 'delete', path: '/api/v1/chatmessage', statuses: ['200', '412'] },
   { method: 'get', path: '/threads/{threadId}', statuses: ['200', '400', '401', '404'], query: ['api-version'] },
   { method: 'delete', path: '/threads/{threadId}', statuses: ['200', '400', '401', '404', '409'], query: ['api-version', 'permanent'] },
   {

@@ -28,6 +28,7 @@ export const jsonResponse = (description: string, schema: Record<string, unknown
 export function openApiDocument(routes: readonly RestRoute[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
+    if (!route.doc) continue;
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = route.doc;
   }

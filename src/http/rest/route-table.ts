@@ -30,7 +30,11 @@ export interface RestRoute {
   method: 'GET' | 'POST' | 'DELETE';
   /** OpenAPI style: /api/v1/chats/{chat_id} */
   path: string;
-  doc: OpenApiOperation;
+  /**
+   * Its entry in /openapi.json; null: served but not documented, for a path a generated
+   * client has no use for (one that only ever answers an error).
+   */
+  doc: OpenApiOperation | null;
   /** Throws domain errors; `fail` answers them. */
   handle(ctx: RestContext): Promise<Response>;
   /**
