@@ -1,6 +1,6 @@
 // Target 2 (and 5): deleting one chat of 1,000,000 messages against the raw engine.
 //
-//   npx tsx bench/large-delete.ts [--messages 1000000] [--profile]
+//   npx tsx bench/large-delete.ts [--messages 1000000] [--profile] [--busy N]
 //
 // Baseline: one raw `DELETE FROM chats WHERE id = ?` (ON DELETE CASCADE) with
 // better-sqlite3 and the product's pragmas, on an identical copy of the data. Ours: the
@@ -11,11 +11,13 @@
 // whole operation (monitorEventLoopDelay inside the server process); the latency of a
 // small query sent every 10 ms meanwhile; the server's RSS afterwards. --profile runs the
 // V8 CPU profiler in the server for the whole operation (it slows it: quote the figures
-// of a run without it) and prints the top self-time functions.
+// of a run without it) and prints the top self-time functions. --busy N keeps N other
+// processes spinning a core each during both the baseline and ours (a busy neighbour).
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { startServer } from './lib/child.ts';
+import { busyNeighbours } from './lib/neighbours.ts';
 import { printProfile, summariseProfile } from './lib/profile.ts';
 import { KIND, benchId, copyDatabase, createBenchDatabase, finishLoad, insertChats, openForLoad } from './lib/seed.ts';
 import { openLikeProduct } from './lib/sqlite.ts';
@@ -23,6 +25,7 @@ import { flagArg, fmt, heading, HttpClient, intArg, mb, percentile, reportLoad, 
 
 const MESSAGES = intArg('messages', 1_000_000);
 const PROFILE = flagArg('profile');
+const BUSY = process.argv.includes('--busy') ? intArg('busy', 1) : 0;
 /** Other chats in the database, so reads have something to answer. */
 const OTHER_CHATS = 1_000;
 const BIG = OTHER_CHATS + 1;
@@ -52,6 +55,8 @@ async function main() {
   const chatId = benchId(KIND.chat, BIG);
 
   // --- baseline: one raw DELETE with ON DELETE CASCADE ---------------------------------
+  const neighbours = busyNeighbours(BUSY);
+  if (BUSY > 0) console.log(`${BUSY} busy neighbour process(es) spin a core each from here to the end of ours`);
   const raw = openLikeProduct(rawDb);
   t = performance.now();
   raw.prepare('DELETE FROM chats WHERE id = ?').run(chatId);
@@ -150,6 +155,7 @@ async function main() {
   reader.close();
   for (const c of [mutator, poller, prober]) c.close();
   await server.stop();
+  neighbours.stop();
 
   const latencies = probes.map((p) => p.ms);
   const p99 = percentile(latencies, 99);

@@ -280,7 +280,7 @@ export class ErasureJobs {
       return erased.length;
     };
     // Feedback selections go a few whole threads at a time (erasure.repository.ts).
-    const sizer = new ChunkSizer(selection.feedbackTypes === undefined ? 250 : 10);
+    const sizer = selection.feedbackTypes === undefined ? new ChunkSizer() : new ChunkSizer(10, 1);
     if (!(await chunked(sizer, erasedSelection))) return undefined;
     // The selection stayed readable while it was erased: answers stored meanwhile go too,
     // but the answer of the request that waits for this erasure, which shows only counts.
