@@ -1,7 +1,7 @@
 import { type Permission, authenticate, requirePermission } from '../domain/api-keys.ts';
 import type { Deps } from '../domain/deps.ts';
+import { randomUUID } from 'node:crypto';
 import type { Scope } from '../domain/scope.ts';
-import { newId } from '../domain/ids.ts';
 import { apiKeyFrom } from './api-key.ts';
 
 const requestIds = new WeakMap<Request, string>();
@@ -9,12 +9,14 @@ const requestIds = new WeakMap<Request, string>();
 /**
  * The request's id: the caller's `x-request-id` when it looks sane, else a new one,
  * the same on every call for one request (context, audit, logs and response header).
+ * A new one is a random UUID: it names a request, it orders nothing, and node's pooled
+ * randomUUID costs a fraction of a v7's fresh random bytes (4 % of a trivial request).
  */
 export function requestIdOf(request: Request): string {
   let id = requestIds.get(request);
   if (id === undefined) {
     const given = request.headers.get('x-request-id');
-    id = given && /^[\w.:-]{1,128}$/.test(given) ? given : newId();
+    id = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     requestIds.set(request, id);
   }
   return id;

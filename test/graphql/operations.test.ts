@@ -49,5 +49,9 @@ it('/metrics counts the rows a delete removed, and GraphQL requests', async () =
   expect(after).toMatch(/chat_gateway_deleted_rows_total\{kind="chat"\} 1\b/);
   expect(after).toMatch(/chat_gateway_deleted_rows_total\{kind="thread"\} 1\b/);
   expect(after).toMatch(/chat_gateway_erasure_queue_jobs 0\b/);
-  expect(after).toMatch(/graphql_envelop_request_duration_count\{[^}]*operationType="mutation"[^}]*\} \d+/);
+  const mutations = (text: string) =>
+    Number(/graphql_yoga_http_duration_count\{(?=[^}]*operationType="mutation")(?=[^}]*statusCode="200")[^}]*\} (\d+)/.exec(text)?.[1]);
+  expect(mutations(after)).toBe(mutations(before.text) + 1);
+  // No label holds the URL, which for a GET holds the whole query: one series per request.
+  expect(after).not.toMatch(/graphql_yoga_http_duration_count\{[^}]*url=/);
 });

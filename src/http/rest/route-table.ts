@@ -96,6 +96,8 @@ export function routeMatcher(routes: readonly RestRoute[]): RouteMatcher {
         }
         return { kind: 'route', route: c.route, params };
       }
+      // No pattern matched (every GraphQL request): nothing to refuse either.
+      if (allow.length === 0) return undefined;
       const fail = this.failAt(pathname);
       return fail ? { kind: 'method-not-allowed', allow, fail } : undefined;
     },
