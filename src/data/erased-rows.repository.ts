@@ -52,14 +52,20 @@ async function everyRow(db: Db, scope: ErasedScope, limit: number): Promise<Row[
       .limit(limit)
       .execute();
   }
-  return db
+  return scope.kind === 'chat'
+    ? rowsOfThreads(db, { chatId: scope.chatId, threadId: null, limit })
+    : rowsOfThreads(db, { chatId: null, threadId: scope.threadId, limit });
+}
+
+/** Compiled once: every permanent delete of a chat or thread with a target asks it. */
+const rowsOfThreads = compiledOnce((db, p: { chatId: string | null; threadId: string | null; limit: number }) =>
+  db
     .selectFrom('threads')
     .leftJoin('messages', 'messages.thread_id', 'threads.id')
     .select(['messages.id', 'threads.chat_id', 'threads.id as thread_id', 'messages.session_id'])
-    .$call((q) => (scope.kind === 'chat' ? q.where('threads.chat_id', '=', scope.chatId) : q.where('threads.id', '=', scope.threadId)))
-    .limit(limit)
-    .execute();
-}
+    .$call((q) => (p.chatId !== null ? q.where('threads.chat_id', '=', p.chatId) : q.where('threads.id', '=', p.threadId!)))
+    .limit(p.limit),
+);
 
 function where<O>(q: SelectQueryBuilder<Database, 'messages', O>, scope: ErasedScope): SelectQueryBuilder<Database, 'messages', O> {
   return scope.kind === 'chat'

@@ -1,9 +1,14 @@
+import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 import type { ErasureDeliveryRow } from './tables.ts';
 
 export async function insertDeliveries(db: Db, rows: readonly ErasureDeliveryRow[]): Promise<void> {
-  if (rows.length > 0) await db.insertInto('erasure_deliveries').values([...rows]).execute();
+  if (rows.length === 1) await insertDeliveryStatement(db, rows[0]!);
+  else if (rows.length > 1) await db.insertInto('erasure_deliveries').values([...rows]).execute();
 }
+
+/** Compiled once: a flow usually has one target, so a delete writes one entry. */
+const insertDeliveryStatement = compiledOnce((db, row: ErasureDeliveryRow) => db.insertInto('erasure_deliveries').values(row));
 
 /**
  * Takes up to `limit` deliveries that are due and not held by a live lease, and holds them
