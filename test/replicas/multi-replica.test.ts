@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSse } from '../live/sse-client.ts';
-import { type Replica, createKey, freshSchema, gqlOn, missingServices, startReplica } from './processes.ts';
+import { type Replica, type ReplicaPair, gqlOn, missingServices, newThread, startReplica, twoReplicas } from './processes.ts';
 
 // docs/design.md#live-connections with several replicas: two server processes share one
 // PostgreSQL database and one Redis. Connections counted on A block a delete on B,
@@ -28,38 +28,21 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeo
 }
 
 describe.skipIf(missing !== undefined)(`two replicas on PostgreSQL and Redis${missing ? ` (SKIPPED: ${missing})` : ''}`, () => {
+  let replicas: ReplicaPair;
   let a: Replica;
   let b: Replica;
   let key: string;
-  let schema: Awaited<ReturnType<typeof freshSchema>>;
 
   beforeAll(async () => {
-    schema = await freshSchema();
-    const env = {
-      DATABASE_URL: schema.url,
-      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      LIVE_CONNECTION_TTL_MS: String(TTL_MS),
-      STREAM_TOKEN_INTERVAL_MS: '20',
-    };
-    key = createKey(env);
-    a = await startReplica(env);
-    b = await startReplica(env);
+    replicas = await twoReplicas({ LIVE_CONNECTION_TTL_MS: String(TTL_MS), STREAM_TOKEN_INTERVAL_MS: '20' });
+    ({ a, b, key } = replicas);
   }, 60_000);
 
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await schema?.drop();
+    await replicas?.stop();
   });
 
-  async function newChat() {
-    const flow = await gql(a, key, `mutation { createFlow(input: { name: "f", type: CHATFLOW }) { ... on CreateFlowSuccess { flow { id } } } }`);
-    const flowId = flow.data.createFlow.flow.id;
-    const chat = await gql(a, key, `mutation($f: ID!) { createChat(input: { flowId: $f }) { ... on CreateChatSuccess { chat { id } } } }`, { f: flowId });
-    const chatId = chat.data.createChat.chat.id;
-    const thread = await gql(a, key, `mutation($c: ID!) { createThread(input: { chatId: $c }) { ... on CreateThreadSuccess { thread { id } } } }`, { c: chatId });
-    return { chatId, threadId: thread.data.createThread.thread.id as string };
-  }
+  const newChat = () => newThread(a, key);
 
   const connectionsOn = async (replica: Replica, chatId: string) =>
     (await gql(replica, key, `query($c: ID!) { chat(id: $c) { activeConnections } }`, { c: chatId })).data.chat?.activeConnections;
@@ -96,12 +79,7 @@ describe.skipIf(missing !== undefined)(`two replicas on PostgreSQL and Redis${mi
   }, 30_000);
 
   it('a replica killed with SIGKILL stops counting its connections within the TTL', async () => {
-    const env = {
-      DATABASE_URL: schema.url,
-      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      LIVE_CONNECTION_TTL_MS: String(TTL_MS),
-    };
-    const doomed = await startReplica(env);
+    const doomed = await startReplica(replicas.env);
     const { chatId } = await newChat();
     const sub = await openSse(`${doomed.url}/graphql`, { query: CHAT_EVENTS, variables: { c: chatId } }, { 'x-api-key': key });
     expect(await until(() => connectionsOn(b, chatId), (n) => n === 1, 3000)).toBe(1);

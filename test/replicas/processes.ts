@@ -122,3 +122,46 @@ export async function gqlOn(replica: Replica, key: string, query: string, variab
   });
   return (await response.json()) as { data?: any; errors?: unknown[] };
 }
+
+export interface ReplicaPair {
+  a: Replica;
+  b: Replica;
+  key: string;
+  /** The settings both replicas run with (DATABASE_URL and REDIS_URL among them), for more. */
+  env: Record<string, string>;
+  /** Stops both replicas and drops their schema. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Two replicas of the real server on one fresh PostgreSQL schema and the shared Redis,
+ * with `env` besides, and an API key both accept.
+ */
+export async function twoReplicas(env: Record<string, string> = {}): Promise<ReplicaPair> {
+  const schema = await freshSchema();
+  const settings = { DATABASE_URL: schema.url, REDIS_URL, ...env };
+  const key = createKey(settings);
+  const a = await startReplica(settings);
+  const b = await startReplica(settings);
+  return {
+    a,
+    b,
+    key,
+    env: settings,
+    async stop() {
+      await a.stop();
+      await b.stop();
+      await schema.drop();
+    },
+  };
+}
+
+/** A new flow, with a chat and one thread, made through `replica`. */
+export async function newThread(replica: Replica, key: string): Promise<{ flowId: string; chatId: string; threadId: string }> {
+  const flow = await gqlOn(replica, key, `mutation { createFlow(input: { name: "f", type: CHATFLOW }) { ... on CreateFlowSuccess { flow { id } } } }`);
+  const flowId = flow.data.createFlow.flow.id as string;
+  const chat = await gqlOn(replica, key, `mutation($f: ID!) { createChat(input: { flowId: $f }) { ... on CreateChatSuccess { chat { id } } } }`, { f: flowId });
+  const chatId = chat.data.createChat.chat.id as string;
+  const thread = await gqlOn(replica, key, `mutation($c: ID!) { createThread(input: { chatId: $c }) { ... on CreateThreadSuccess { thread { id } } } }`, { c: chatId });
+  return { flowId, chatId, threadId: thread.data.createThread.thread.id as string };
+}
