@@ -73,14 +73,33 @@ export function heldByQuery(db: Db, tenantId: string, reach: HoldReach) {
   return flow.unionAll(chat).unionAll(active('SESSION', session));
 }
 
-/** Compiled once: every deleteChat asks it (a selection's shape varies, so it is built each time). */
-const chatHeldStatement = compiledOnce((db, { tenantId, chatId }: { tenantId: string; chatId: string }) =>
-  heldByQuery(db, tenantId, { kind: 'chat', chatId }),
+// Compiled once, one per reach of a fixed shape: every erasure asks one of them (a
+// selection's shape varies with its filters, so it is built each time).
+const chatHeld = compiledOnce((db, p: { tenantId: string; chatId: string }) => heldByQuery(db, p.tenantId, { kind: 'chat', chatId: p.chatId }));
+const threadHeld = compiledOnce((db, p: { tenantId: string; threadId: string; chatId: string }) =>
+  heldByQuery(db, p.tenantId, { kind: 'thread', threadId: p.threadId, chatId: p.chatId }),
 );
+const streamHeld = compiledOnce((db, p: { tenantId: string; chatId: string }) => heldByQuery(db, p.tenantId, { kind: 'stream', chatId: p.chatId }));
+const subjectHeld = compiledOnce((db, p: { tenantId: string; sessionId: string }) => heldByQuery(db, p.tenantId, { kind: 'subject', sessionId: p.sessionId }));
+
+function heldRows(db: Db, tenantId: string, reach: HoldReach) {
+  switch (reach.kind) {
+    case 'chat':
+      return chatHeld(db, { tenantId, chatId: reach.chatId });
+    case 'thread':
+      return threadHeld(db, { tenantId, threadId: reach.threadId, chatId: reach.chatId });
+    case 'stream':
+      return streamHeld(db, { tenantId, chatId: reach.chatId });
+    case 'subject':
+      return subjectHeld(db, { tenantId, sessionId: reach.sessionId });
+    default:
+      return heldByQuery(db, tenantId, reach).execute();
+  }
+}
 
 /** The active holds covering what `reach` erases, oldest first. */
 export async function heldBy(db: Db, tenantId: string, reach: HoldReach): Promise<LegalHoldRow['id'][]> {
-  const rows = reach.kind === 'chat' ? await chatHeldStatement(db, { tenantId, chatId: reach.chatId }) : await heldByQuery(db, tenantId, reach).execute();
+  const rows = await heldRows(db, tenantId, reach);
   return rows.sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? -1 : 1) : x.created_at < y.created_at ? -1 : 1)).map((r) => r.id);
 }
 
