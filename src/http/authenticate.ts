@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { type Permission, authenticate, requirePermission } from '../domain/api-keys.ts';
 import type { Deps } from '../domain/deps.ts';
-import { randomUUID } from 'node:crypto';
 import type { Scope } from '../domain/scope.ts';
 import { apiKeyFrom } from './api-key.ts';
 
