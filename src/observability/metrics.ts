@@ -1,4 +1,3 @@
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataStore } from '../data/data-store.ts';
@@ -6,9 +5,10 @@ import { erasureBacklog } from '../domain/doctor.ts';
 import type { DeletedKind, DeletionObserver } from '../domain/deletion-observer.ts';
 import type { DeliveryOutcome } from '../domain/erasure-outbox.ts';
 import { outboxBacklog } from '../data/outbox.repository.ts';
+import { useGraphqlMetrics } from './graphql-metrics.ts';
 
 /**
- * Prometheus metrics at /metrics: yoga's (GraphQL requests' HTTP durations by operation, and errors),
+ * Prometheus metrics at /metrics: GraphQL requests' HTTP durations by operation, and errors, by phase,
  * the process's, rows deleted by kind, erasures legal holds refused, the erasure queue's length and lag, the outbox of
  * copies to erase elsewhere (pending, oldest, attempts by outcome), and retention runs. Each app
  * has its own registry, so several apps in one process (tests) do not collide.
@@ -100,31 +100,6 @@ export function createMetrics(store: DataStore): {
     deleted: (kind: DeletedKind, rows: number) => {
       if (rows > 0) deleted.inc({ kind }, rows);
     },
-    plugin: usePrometheus({
-      registry,
-      endpoint: '/metrics',
-      metrics: {
-        // One histogram per GraphQL request, from its arrival to its answer, by operation
-        // name and type, method and status; its _count counts the requests.
-        graphql_yoga_http_duration: true,
-        // Off: each costs every request more than the figure is worth (bench/RESULTS.md,
-        // target 1 and issue 19): the request counter and the request and execute-phase
-        // histograms repeat the HTTP histogram (its _count, and a time within it), the
-        // summary repeats it with client-side quantiles, deprecated-field tracking walks
-        // every document with type info (the schema has no deprecated field), and parse and
-        // validate are cached after a document's first use.
-        graphql_envelop_request: false,
-        graphql_envelop_request_duration: false,
-        graphql_envelop_phase_execute: false,
-        graphql_envelop_request_time_summary: false,
-        graphql_envelop_deprecated_field: false,
-        graphql_envelop_phase_parse: false,
-        graphql_envelop_phase_validate: false,
-        graphql_envelop_phase_context: false,
-      },
-      // A GET request's URL holds its whole query and variables: as a label it would make a
-      // new series of every distinct request, without bound.
-      labels: { url: false },
-    }),
+    plugin: useGraphqlMetrics(registry, '/metrics'),
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
+import { createApiKey } from '../../src/domain/api-keys.ts';
 import { chatWithMessages } from '../helpers/fixtures.ts';
 import { type TestApp, startTestApp } from '../helpers/harness.ts';
 
@@ -54,4 +55,26 @@ it('/metrics counts the rows a delete removed, and GraphQL requests', async () =
   expect(mutations(after)).toBe(mutations(before.text) + 1);
   // No label holds the URL, which for a GET holds the whole query: one series per request.
   expect(after).not.toMatch(/graphql_yoga_http_duration_count\{[^}]*url=/);
+});
+
+it('/metrics counts errors by phase, with the operation and, for a field, its path', async () => {
+  t = await startTestApp();
+  const errors = async () =>
+    [...(await get('/metrics')).text.matchAll(/^graphql_envelop_error_result\{([^}]*)\} (\d+)$/gm)].map((m) => ({
+      ...Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]])),
+      count: Number(m[2]),
+    }));
+  expect(await errors()).toEqual([]);
+  const reader = await createApiKey(t.app.deps.store.db, { tenant: 'tenant-a', name: 'reader', permissions: ['read'] }, new Date().toISOString());
+  await t.gql('{ chat(id: ');
+  await t.gql('query Wrong { nope }');
+  await t.gql('query NoKey { __typename }', undefined, { key: null });
+  await t.gql('mutation Write { createFlow(input: { name: "w", type: CHATFLOW }) { __typename } }', undefined, { key: reader.key });
+  await t.gql('mutation Write { createFlow(input: { name: "w", type: CHATFLOW }) { __typename } }', undefined, { key: reader.key });
+  expect(await errors()).toEqual([
+    { phase: 'parse', operationName: 'Anonymous', operationType: 'unknown', count: 1 },
+    { phase: 'validate', operationName: 'Wrong', operationType: 'query', count: 1 },
+    { phase: 'context', operationName: 'NoKey', operationType: 'query', count: 1 },
+    { phase: 'execute', operationName: 'Write', operationType: 'mutation', path: 'createFlow', count: 2 },
+  ]);
 });
