@@ -15,9 +15,11 @@ import * as legalHolds from './migrations/2026-12-01-0012-legal-holds.ts';
 import * as retention from './migrations/2026-12-01-0013-retention.ts';
 import * as messagesOfSubject from './migrations/2026-12-01-0014-messages-of-subject.ts';
 import * as openAiFlows from './migrations/2026-12-01-0015-openai-flows.ts';
+import * as deliveriesByReceipt from './migrations/2026-12-02-0016-deliveries-by-receipt.ts';
 
-// Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a test.
-const migrations: Record<string, Migration> = {
+// Listed explicitly (not read from a folder) so the set is the same under tsx, a bundle or a
+// test (which may run them up to one of them, to test the next on data written before it).
+export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24-0001-initial': initial,
   '2026-11-24-0002-idempotency-keys': idempotencyKeys,
   '2026-11-24-0003-erasure-jobs': erasureJobs,
@@ -33,9 +35,10 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-0013-retention': retention,
   '2026-12-01-0014-messages-of-subject': messagesOfSubject,
   '2026-12-01-0015-openai-flows': openAiFlows,
+  '2026-12-02-0016-deliveries-by-receipt': deliveriesByReceipt,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 async function migrator(store: DataStore): Promise<Migrator> {
   return new Migrator({ db: store.db, provider, migrationTableSchema: await store.migrationTableSchema() });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { compiledOnce } from './compiled-once.ts';
 import type { Db } from './db.ts';
 import type { ErasureDeliveryRow } from './tables.ts';
@@ -20,18 +21,22 @@ export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string
   return db
     .updateTable('erasure_deliveries')
     .set({ leased_until: leaseUntil })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('erasure_deliveries')
-        .select('id')
-        .where('status', '=', 'PENDING')
-        .where('next_attempt_at', '<=', now)
-        .where((w) => w.or([w('leased_until', 'is', null), w('leased_until', '<', now)]))
-        .orderBy('next_attempt_at')
-        .orderBy('id')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked(),
+    .where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('receipt_id', 'id'),
+        'in',
+        selectFrom('erasure_deliveries')
+          .select(['receipt_id', 'id'])
+          .where('status', '=', 'PENDING')
+          .where('next_attempt_at', '<=', now)
+          .where((w) => w.or([w('leased_until', 'is', null), w('leased_until', '<', now)]))
+          .orderBy('next_attempt_at')
+          .orderBy('id')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked()
+          .$asTuple('receipt_id', 'id'),
+      ),
     )
     .returningAll()
     .execute();
@@ -39,29 +44,47 @@ export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string
 
 /**
  * Confirmed copies, in one statement; answers the ids it completed (not one another claim
- * completed first).
+ * completed first). A confirmed entry keeps no event: it lists what the delete erased (its
+ * sessions, threads and messages), which the outbox has no more reason to hold. Each is named by its receipt and id, the key that finds it on both
+ * engines, in one JSON object (id: { r: receipt }) that json_each reads on both, so the text is the
+ * same for any number of them: one statement compiled and prepared once, where an
+ * `in (?, ?, …)` list was a new one for every round's size.
  */
-export async function completeDeliveries(db: Db, ids: readonly string[], now: string): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .updateTable('erasure_deliveries')
-    .set((eb) => ({ status: 'COMPLETE', attempts: eb('attempts', '+', 1), last_error: null, completed_at: now, leased_until: null }))
-    .where('id', 'in', ids)
-    .where('status', '<>', 'COMPLETE')
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
+export async function completeDeliveries(db: Db, deliveries: readonly DeliveryKey[], now: string): Promise<string[]> {
+  if (deliveries.length === 0) return [];
+  const keys = JSON.stringify(Object.fromEntries(deliveries.map((d) => [d.id, { r: d.receipt_id }])));
+  return (await completeStatement(db, { keys, now })).map((r) => r.id);
 }
+
+export type DeliveryKey = Pick<ErasureDeliveryRow, 'receipt_id' | 'id'>;
+
+const completeStatement = compiledOnce((db, p: { keys: string; now: string }) =>
+  db
+    .updateTable('erasure_deliveries')
+    .set((eb) => ({ status: 'COMPLETE', attempts: eb('attempts', '+', 1), last_error: null, completed_at: p.now, leased_until: null, event: '' }))
+    .where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('receipt_id', 'id'),
+        'in',
+        selectFrom(sql<{ key: string; value: string }>`json_each(${p.keys})`.as('v'))
+          .select([sql<string>`v.value ->> 'r'`.as('receipt_id'), 'v.key'])
+          .$asTuple('receipt_id', 'key'),
+      ),
+    )
+    .where('status', '<>', 'COMPLETE')
+    .returning('id'),
+);
 
 /** A failed attempt, recorded only while this claim still holds the delivery. */
 export async function recordFailure(
   db: Db,
-  claim: { id: string; leasedUntil: string },
+  claim: DeliveryKey & { leasedUntil: string },
   outcome: Pick<ErasureDeliveryRow, 'status' | 'attempts' | 'last_error' | 'next_attempt_at'>,
 ): Promise<boolean> {
   const result = await db
     .updateTable('erasure_deliveries')
     .set({ ...outcome, leased_until: null })
+    .where('receipt_id', '=', claim.receipt_id)
     .where('id', '=', claim.id)
     .where('leased_until', '=', claim.leasedUntil)
     .executeTakeFirst();

@@ -165,14 +165,14 @@ export class ErasureOutbox {
   private async record(attempts: readonly Attempt[]): Promise<void> {
     const now = isoNow(this.clock);
     const confirmed = attempts.filter((a) => a.error === undefined);
-    const recorded = new Set(await completeDeliveries(this.store.db, confirmed.map((a) => a.delivery.id), now));
+    const recorded = new Set(await completeDeliveries(this.store.db, confirmed.map((a) => a.delivery), now));
     for (const a of confirmed) if (recorded.has(a.delivery.id)) this.tell('delivered', a);
     for (const a of attempts) {
       if (a.error === undefined) continue;
       const attempts = a.delivery.attempts + 1;
       const failed = now >= a.delivery.deadline_at;
       const next = Math.min(Date.parse(now) + retryDelayMs(attempts, this.settings.erasureRetryMaxMs), Date.parse(a.delivery.deadline_at));
-      const kept = await recordFailure(this.store.db, { id: a.delivery.id, leasedUntil: a.delivery.leased_until! }, {
+      const kept = await recordFailure(this.store.db, { receipt_id: a.delivery.receipt_id, id: a.delivery.id, leasedUntil: a.delivery.leased_until! }, {
         status: failed ? 'FAILED' : 'PENDING',
         attempts,
         last_error: a.error,

@@ -140,6 +140,9 @@ describe.skipIf(missing !== undefined)(`a REDIS erasure target${missing ? ` (SKI
     expect(byName['thread cache']).toMatchObject({ targetId: perThread, status: 'COMPLETE', attempts: 1, lastError: null });
     expect(byName.memory.completedAt).not.toBeNull();
     expect(byName['thread cache'].completedAt).not.toBeNull();
+    // Once confirmed, the outbox keeps no list of what was erased (the sessions' ids among it).
+    const events = await app.app.deps.store.db.selectFrom('erasure_deliveries').select('event').where('receipt_id', '=', deleted.receipt.id).execute();
+    expect(events).toEqual([{ event: '' }, { event: '' }]);
   });
 
   it('deleteMessages(hardDelete) DELs only the filtered session’s key; without hardDelete it DELs none', async () => {
