@@ -16,10 +16,12 @@ export async function insertApiKey(
   await db.insertInto('api_keys').values({ ...row, revoked_at: null }).execute();
 }
 
+/** The active key with a hash: every request asks (the SQLite store runs it on its connection directly). */
+export const activeKeyQuery = (db: Db, keyHash: string) =>
+  db.selectFrom('api_keys').select(['tenant_id', 'name', 'scopes']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null);
+
 /** Compiled once: every request runs it (bench/RESULTS.md, issue 19). */
-const activeKeyStatement = compiledOnce((db, { keyHash }: { keyHash: string }) =>
-  db.selectFrom('api_keys').select(['tenant_id', 'name', 'scopes']).where('key_hash', '=', keyHash).where('revoked_at', 'is', null),
-);
+const activeKeyStatement = compiledOnce((db, { keyHash }: { keyHash: string }) => activeKeyQuery(db, keyHash));
 
 export async function findActiveKeyByHash(db: Db, keyHash: string) {
   const [key] = await activeKeyStatement(db, { keyHash });

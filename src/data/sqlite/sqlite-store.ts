@@ -2,10 +2,10 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type KyselyPlugin, Kysely, OperationNodeTransformer, type SelectQueryNode, SqliteDialect, type UnknownRow, sql } from 'kysely';
-import { uncachedActiveKeys } from '../active-keys.ts';
 import { type DataStore, type OpenOptions, logTo, once } from '../data-store.ts';
 import type { Database } from '../tables.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
+import { preparedActiveKeys } from './prepared-active-keys.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 // What differs on SQLite: one connection whose statements are cached, pragmas for
@@ -83,7 +83,7 @@ export function openSqlite(path: string, { onQuery }: OpenOptions): DataStore {
   return {
     db,
     // A lookup is a prepared statement in this process: microseconds, nothing to cache.
-    keys: uncachedActiveKeys(db),
+    keys: preparedActiveKeys(handle, db, onQuery),
     // TRUNCATE empties the WAL file, so the frames that still held the old text are gone.
     // Deletes that commit close together share one checkpoint: it costs several fsyncs.
     flushErasure: shared(async () => {
