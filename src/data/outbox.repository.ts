@@ -45,10 +45,11 @@ export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string
 /**
  * Confirmed copies, in one statement; answers the ids it completed (not one another claim
  * completed first). A confirmed entry keeps no event: it lists what the delete erased (its
- * sessions, threads and messages), which the outbox has no more reason to hold. Each is named by its receipt and id, the key that finds it on both
- * engines, in one JSON object (id: { r: receipt }) that json_each reads on both, so the text is the
- * same for any number of them: one statement compiled and prepared once, where an
- * `in (?, ?, …)` list was a new one for every round's size.
+ * sessions, threads and messages), which the outbox has no more reason to hold. Each entry
+ * is named by its receipt and id, the key that finds it on both engines, in one JSON object
+ * (id: { r: receipt }) that json_each reads on both, so the text is the same for any number
+ * of them: one statement compiled and prepared once, where an `in (?, ?, …)` list was a new
+ * one for every round's size.
  */
 export async function completeDeliveries(db: Db, deliveries: readonly DeliveryKey[], now: string): Promise<string[]> {
   if (deliveries.length === 0) return [];

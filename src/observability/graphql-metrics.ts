@@ -4,9 +4,10 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 
 /**
  * The two GraphQL metrics kept, under the names and labels @graphql-yoga/plugin-prometheus
- * gives them, in four hooks. That plugin (even with only these two metrics on) costs a
- * trivial request about 0.08 ms of CPU, a quarter of its whole: per request it builds label
- * objects, filters hook lists and reads the clock in every phase (bench/RESULTS.md, issue 19).
+ * gives them, in hooks of our own that do only what these two need. That plugin (even with
+ * only these two metrics on) costs a trivial request about 0.08 ms of CPU, a quarter of its
+ * whole: per request it builds label objects, filters hook lists and reads the clock in
+ * every phase (bench/RESULTS.md, issue 19).
  *
  * - `graphql_yoga_http_duration`: every GraphQL request that parsed, from its arrival to
  *   its answer, by operation name and type, method and status. No url label: a GET's URL
@@ -27,9 +28,16 @@ export function useGraphqlMetrics(registry: Registry, endpoint: string): Plugin 
     labelNames: ['operationType', 'operationName', 'path', 'phase'],
     registers: [registry],
   });
-  const started = new WeakMap<Request, number>();
-  const operations = new WeakMap<object, Operation>();
-  const count = (phase: string, operation: Operation | undefined, list: readonly GraphQLError[]) => {
+  // One record a request: every phase's context holds the request it serves (over a
+  // WebSocket, one made for each subscription, which has no arrival time to measure from).
+  const requests = new WeakMap<Request, { started?: number; operation?: Operation }>();
+  const requestOf = (context: unknown) => (context as { request?: Request }).request;
+  const of = (context: unknown) => {
+    const request = requestOf(context);
+    return request && requests.get(request);
+  };
+  const count = (phase: string, context: unknown, list: readonly GraphQLError[]) => {
+    const operation = of(context)?.operation;
     for (const error of list) {
       errors.inc({
         phase,
@@ -39,17 +47,18 @@ export function useGraphqlMetrics(registry: Registry, endpoint: string): Plugin 
       });
     }
   };
-  const resultErrors = (phase: string, context: object) => (result: unknown) => {
+  const countResult = (phase: string, context: unknown, result: unknown) => {
+    if (isAsyncIterable(result)) return;
     const list = (result as { errors?: readonly GraphQLError[] }).errors;
-    if (list?.length) count(phase, operations.get(context), list);
+    if (list?.length) count(phase, context, list);
   };
   return {
     onPluginInit({ registerContextErrorHandler }) {
-      registerContextErrorHandler(({ context, error }) => count('context', operations.get(context), [error as GraphQLError]));
+      registerContextErrorHandler(({ context, error }) => count('context', context, [error as GraphQLError]));
     },
     onRequest({ request, url, fetchAPI, endResponse }) {
       if (url.pathname !== endpoint) {
-        started.set(request, performance.now());
+        requests.set(request, { started: performance.now() });
         return;
       }
       return registry.metrics().then((text) => {
@@ -58,45 +67,37 @@ export function useGraphqlMetrics(registry: Registry, endpoint: string): Plugin 
     },
     onParse({ context }) {
       return ({ result }) => {
-        if (result instanceof Error) return count('parse', undefined, [result as GraphQLError]);
+        if (result instanceof Error) {
+          count('parse', context, [result as GraphQLError]);
+          return;
+        }
+        const request = requestOf(context);
+        if (!request) return;
         const operation = operationOf(result, (context as { params?: { operationName?: string } }).params?.operationName);
-        operations.set(context, operation);
-        const request = (context as { request?: Request }).request;
-        if (request) operations.set(request, operation);
+        const record = requests.get(request);
+        if (record) record.operation = operation;
+        else requests.set(request, { operation });
       };
     },
     onValidate({ context }) {
       return ({ valid, result }) => {
-        if (!valid) count('validate', operations.get(context), result as readonly GraphQLError[]);
+        if (!valid) count('validate', context, result as readonly GraphQLError[]);
       };
     },
     onExecute({ args }) {
-      const record = resultErrors('execute', args.contextValue);
-      return {
-        onExecuteDone({ result }) {
-          if (!isAsyncIterable(result)) record(result);
-        },
-      };
+      return { onExecuteDone: ({ result }) => countResult('execute', args.contextValue, result) };
     },
     onSubscribe({ args }) {
-      const record = resultErrors('subscribe', args.contextValue);
       return {
-        onSubscribeResult({ result }) {
-          if (!isAsyncIterable(result)) record(result);
-        },
-        onSubscribeError({ error }) {
-          count('subscribe', operations.get(args.contextValue), [error as GraphQLError]);
-        },
+        onSubscribeResult: ({ result }) => countResult('subscribe', args.contextValue, result),
+        onSubscribeError: ({ error }) => count('subscribe', args.contextValue, [error as GraphQLError]),
       };
     },
     onResponse({ request, response }) {
-      const start = started.get(request);
-      const operation = operations.get(request);
-      if (start === undefined || !operation) return;
-      duration.observe(
-        { operationName: operation.name, operationType: operation.type, method: request.method, statusCode: response.status },
-        (performance.now() - start) / 1000,
-      );
+      const record = requests.get(request);
+      if (record?.started === undefined || !record.operation) return;
+      const { name, type } = record.operation;
+      duration.observe({ operationName: name, operationType: type, method: request.method, statusCode: response.status }, (performance.now() - record.started) / 1000);
     },
   };
 }
