@@ -48,7 +48,7 @@ import { serveRpc } from './lib/child-runtime.ts';
 import { benchSchemas, checkIds, insertPgChats } from './lib/postgres.ts';
 import { type ProfileSummary, printProfile, summariseProfile } from './lib/profile.ts';
 import { KIND, benchId, copyDatabase, createBenchDatabase, finishLoad, insertChats, openForLoad } from './lib/seed.ts';
-import { postgresCpu, postgresCpuSince, processCpu } from './lib/proc-cpu.ts';
+import { mainThreadCpu, postgresCpu, postgresCpuSince, processCpu } from './lib/proc-cpu.ts';
 import { shippedNodeFlags } from './lib/shipped.ts';
 import { BENCH_KEY, HttpClient, ROOT, flagArg, fmt, heading, intArg, percentile, reportLoad, sleep, table, tempDir, verdict } from './lib/util.ts';
 
@@ -376,6 +376,8 @@ interface Run {
   failed: number;
   durationMs: number;
   serverCpuMs: number;
+  /** Of serverCpuMs, the main thread's: what bounds the throughput. */
+  mainCpuMs: number;
   postgresCpuMs: number;
   /** The receiver process's CPU during the run, per delete (B: its share of the machine). */
   receiverCpuMs: number;
@@ -422,10 +424,12 @@ async function load(side: Side, seconds: number, round: number, pgCpu: boolean):
     },
   };
   const cpu0 = processCpu(side.server.pid)?.ms ?? Number.NaN;
+  const main0 = mainThreadCpu(side.server.pid);
   const pg0 = pgCpu ? postgresCpu() : new Map<string, number>();
   const receiver0 = receiverPid ? (processCpu(receiverPid)?.ms ?? Number.NaN) : Number.NaN;
   const result = await autocannon({ url: side.server.url, connections: CONNECTIONS, duration: seconds, requests: [request] });
   const cpu1 = processCpu(side.server.pid)?.ms ?? Number.NaN;
+  const main1 = mainThreadCpu(side.server.pid);
   const receiver1 = receiverPid ? (processCpu(receiverPid)?.ms ?? Number.NaN) : Number.NaN;
   const pgMs = pgCpu ? postgresCpuSince(pg0) : Number.NaN;
   if (failed > 0) {
@@ -444,6 +448,7 @@ async function load(side: Side, seconds: number, round: number, pgCpu: boolean):
     failed: failed + result.errors + result.timeouts,
     durationMs: result.duration * 1000,
     serverCpuMs: (cpu1 - cpu0) / Math.max(1, ok),
+    mainCpuMs: (main1 - main0) / Math.max(1, ok),
     postgresCpuMs: pgMs / Math.max(1, ok),
     receiverCpuMs: (receiver1 - receiver0) / Math.max(1, ok),
   };
@@ -832,7 +837,7 @@ async function benchEngine(engine: Engine, receiver: Receiver, dir: string): Pro
               `delete-to-arrival p50 ${fmt(run.delivery!.p50, 0)} / p99 ${fmt(run.delivery!.p99, 0)} ms`
             : '';
         console.log(
-          `  round ${round}, ${side.label}: ${fmt(run.reqPerSec, 0)} deletes/s, p50 ${run.p50} / p99 ${run.p99} ms, server CPU ${fmt(run.serverCpuMs, 2)} ms/delete` +
+          `  round ${round}, ${side.label}: ${fmt(run.reqPerSec, 0)} deletes/s, p50 ${run.p50} / p99 ${run.p99} ms, server CPU ${fmt(run.serverCpuMs, 2)} ms/delete (main thread ${fmt(run.mainCpuMs, 2)})` +
             `${engine.postgres ? `, postgres CPU ${fmt(run.postgresCpuMs, 2)} ms/delete` : ''}, ${run.failed} failed${delivery}`,
         );
       }
@@ -859,12 +864,12 @@ function printOutcome(o: Outcome): void {
   heading(`${o.engine}: deleteChat of chats of 1 thread x ${MESSAGES_PER_CHAT} messages, ${CONNECTIONS} clients, ${DURATION} s, ${ROUNDS} alternating rounds`);
   const pgCpu = (r: Run) => (Number.isFinite(r.postgresCpuMs) ? fmt(r.postgresCpuMs, 2) : '');
   table([
-    ['round', 'side', 'deletes/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU ms/delete', 'postgres CPU ms/delete', 'receiver CPU ms/delete', 'failed', 'backlog at end', 'last event after last answer', 'delete-to-event p50 / p99 ms'],
+    ['round', 'side', 'deletes/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU ms/delete', 'main thread CPU ms/delete', 'postgres CPU ms/delete', 'receiver CPU ms/delete', 'failed', 'backlog at end', 'last event after last answer', 'delete-to-event p50 / p99 ms'],
     ...o.aRuns.flatMap((a, i) => {
       const b = o.bRuns[i]!;
       return [
-        [a.round, 'A', fmt(a.reqPerSec, 0), a.p50, a.p99, a.max, fmt(a.serverCpuMs, 2), pgCpu(a), fmt(a.receiverCpuMs, 2), a.failed, '', '', ''],
-        [b.round, 'B', fmt(b.reqPerSec, 0), b.p50, b.p99, b.max, fmt(b.serverCpuMs, 2), pgCpu(b), fmt(b.receiverCpuMs, 2), b.failed, b.backlog!, `${fmt(b.lagMs!, 0)} ms`, `${fmt(b.delivery!.p50, 0)} / ${fmt(b.delivery!.p99, 0)}`],
+        [a.round, 'A', fmt(a.reqPerSec, 0), a.p50, a.p99, a.max, fmt(a.serverCpuMs, 2), fmt(a.mainCpuMs, 2), pgCpu(a), fmt(a.receiverCpuMs, 2), a.failed, '', '', ''],
+        [b.round, 'B', fmt(b.reqPerSec, 0), b.p50, b.p99, b.max, fmt(b.serverCpuMs, 2), fmt(b.mainCpuMs, 2), pgCpu(b), fmt(b.receiverCpuMs, 2), b.failed, b.backlog!, `${fmt(b.lagMs!, 0)} ms`, `${fmt(b.delivery!.p50, 0)} / ${fmt(b.delivery!.p99, 0)}`],
       ];
     }),
   ]);
@@ -879,6 +884,7 @@ function printOutcome(o: Outcome): void {
     ['p50 latency (ms)', a.p50, b.p50, fmt(b.p50 / a.p50, 2), '(info)', ''],
     ['p99 latency (ms)', a.p99, b.p99, fmt(b.p99 / a.p99, 2), '(info)', ''],
     ['server CPU per delete (ms), during the load', fmt(a.serverCpuMs, 2), fmt(b.serverCpuMs, 2), fmt(b.serverCpuMs / a.serverCpuMs, 2), '(info)', ''],
+    ['of it, the main thread (ms)', fmt(a.mainCpuMs, 2), fmt(b.mainCpuMs, 2), fmt(b.mainCpuMs / a.mainCpuMs, 2), '(info)', ''],
     ['server CPU per delete (ms), after the load until the last event', '', fmt(b.drainCpuMs!, 3), '', '(info)', ''],
     ...(Number.isFinite(a.postgresCpuMs) ? [['postgres CPU per delete (ms)', fmt(a.postgresCpuMs, 2), fmt(b.postgresCpuMs, 2), fmt(b.postgresCpuMs / a.postgresCpuMs, 2), '(info)', '']] : []),
   ]);

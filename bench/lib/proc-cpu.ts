@@ -24,6 +24,20 @@ export function processCpu(pid: number | string): { comm: string; ms: number } |
   }
 }
 
+/**
+ * The CPU ms a process's main thread has used (its tid is the pid), or NaN where /proc has
+ * no schedstat: the thread that runs the event loop, busy all the time under a full load,
+ * bounds a server's throughput, while its other threads (libuv's pool, a worker) use the
+ * other cores.
+ */
+export function mainThreadCpu(pid: number | string): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The CPU ms of every postgres process by pid (all databases: other work on the cluster counts too). */
 export function postgresCpu(): Map<string, number> {
   const all = new Map<string, number>();
