@@ -17,18 +17,27 @@ export type PostOutcome = { status: number } | { failure: string };
 // It answers with the status as soon as it comes; the body is then read in the background
 // (up to the limit, within the timeout) only to free the kept-alive connection, so a body
 // that breaks off or stalls does not take back the status. Neither agent follows a redirect.
+// Messages carry lists both ways: the POSTs asked for together, the answers that came in one
+// turn of the thread's loop (a message costs the event loop about as much as the POST's
+// building; bench/RESULTS.md, "Erasure targets").
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const http = require('node:http');
 const https = require('node:https');
 const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
-parentPort.on('message', ({ id, url, body, headers, timeoutMs, bodyLimitBytes }) => {
+let answers = [];
+const flush = () => {
+  parentPort.postMessage(answers);
+  answers = [];
+};
+parentPort.on('message', (posts) => posts.forEach(send));
+function send({ id, url, body, headers, timeoutMs, bodyLimitBytes }) {
   let answered = false;
   const answer = (outcome) => {
     if (answered) return;
     answered = true;
     clearTimeout(timer);
-    parentPort.postMessage({ id, outcome });
+    if (answers.push({ id, outcome }) === 1) setImmediate(flush);
   };
   const target = new URL(url);
   const send = target.protocol === 'https:' ? https.request : http.request;
@@ -48,7 +57,7 @@ parentPort.on('message', ({ id, url, body, headers, timeoutMs, bodyLimitBytes })
   request.setTimeout(timeoutMs, () => request.destroy());
   request.on('error', (error) => answer({ failure: typeof error.code === 'string' ? error.code : 'failed' }));
   request.end(body);
-});
+}
 `;
 
 /**
@@ -61,13 +70,13 @@ export class WebhookThread {
   private worker: Worker | undefined;
   private next = 0;
   private readonly waiting = new Map<number, (outcome: PostOutcome) => void>();
+  /** Asked for in this turn of the event loop, sent to the thread together at its end. */
+  private unsent: (WebhookPost & { id: number })[] = [];
 
   post(post: WebhookPost): Promise<PostOutcome> {
-    const worker = (this.worker ??= this.start());
     const id = this.next++;
-    if (this.waiting.size === 0) worker.ref();
     const answered = new Promise<PostOutcome>((resolve) => this.waiting.set(id, resolve));
-    worker.postMessage({ id, ...post });
+    if (this.unsent.push({ id, ...post }) === 1) queueMicrotask(() => this.send());
     return answered;
   }
 
@@ -79,12 +88,24 @@ export class WebhookThread {
     await worker?.terminate();
   }
 
+  private send(): void {
+    const posts = this.unsent;
+    this.unsent = [];
+    // Answered meanwhile (answerAll), so not sent.
+    if (posts.length === 0) return;
+    const worker = (this.worker ??= this.start());
+    worker.ref();
+    worker.postMessage(posts);
+  }
+
   private start(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.on('message', ({ id, outcome }: { id: number; outcome: PostOutcome }) => {
-      const resolve = this.waiting.get(id);
-      this.waiting.delete(id);
-      resolve?.(outcome);
+    worker.on('message', (answers: { id: number; outcome: PostOutcome }[]) => {
+      for (const { id, outcome } of answers) {
+        const resolve = this.waiting.get(id);
+        this.waiting.delete(id);
+        resolve?.(outcome);
+      }
       if (this.waiting.size === 0) worker.unref();
     });
     // A thread that died takes its POSTs with it: they are failed attempts, retried by the
@@ -99,9 +120,11 @@ export class WebhookThread {
     return worker;
   }
 
+  /** Answers every POST asked for so far, those not yet sent too (then they never are). */
   private answerAll(outcome: PostOutcome): void {
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
+    this.unsent = [];
     for (const resolve of waiting) resolve(outcome);
   }
 }

@@ -18,7 +18,10 @@ import type { Settings } from './settings.ts';
 // copies cost no claim; a replica claims the other due entries (retries, leases that ran
 // out) with SKIP LOCKED. One that dies (kill -9) mid-way leaves its lease to run out, and
 // the entry is delivered again by whoever claims it next.
-// Receivers see the event's `id` again on a repeat. A failed attempt is retried with
+// Receivers see the event's `id` again on a repeat. Confirmations are recorded together,
+// RECORD_DELAY_MS after the first of them, in one statement: a receipt reads COMPLETE that
+// much later, and a crash in between only makes those deliveries repeat (within their lease
+// nothing else takes them). A failed attempt is retried with
 // exponential backoff (1 s, 2 s, 4 s … up to ERASURE_RETRY_MAX_MS) until its deadline
 // (ERASURE_RETRY_HOURS after the delete); the attempt that fails at the deadline makes the
 // copy FAILED.
@@ -41,6 +44,15 @@ const MAX_HANDED = 1024;
 export function leaseFrom(at: string): string {
   return new Date(Date.parse(at) + DELIVERY_LEASE_MS).toISOString();
 }
+/**
+ * How long a confirmation waits for others to be recorded with, in one statement: one per
+ * round of deliveries was a statement every 5-7 deletes on the one SQLite connection
+ * (bench/RESULTS.md, "Erasure targets"). Far below the lease, so no claim takes a
+ * confirmed entry meanwhile.
+ */
+const RECORD_DELAY_MS = 100;
+/** Confirmations recorded at once without waiting out the delay. */
+const RECORD_BATCH = 256;
 /** Room for an error message in the receipt, which is shown to the tenant. */
 const MAX_ERROR = 500;
 
@@ -65,6 +77,11 @@ export class ErasureOutbox {
   private readonly targets = new Map<string, ErasureTargetRow>();
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Confirmed, not yet recorded (RECORD_DELAY_MS). */
+  private confirmed: Attempt[] = [];
+  private recordTimer: NodeJS.Timeout | undefined;
+  /** Settles when the confirmations taken so far are recorded. */
+  private recorded: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: DataStore,
@@ -97,9 +114,13 @@ export class ErasureOutbox {
     this.begin('handed');
   }
 
-  /** Resolves when no delivery round is under way (what was due or handed has been attempted). */
-  idle(): Promise<void> {
-    return this.rounds.idle();
+  /**
+   * Resolves when no delivery round is under way and every outcome is recorded (what was
+   * due or handed has been attempted, and the receipts say so).
+   */
+  async idle(): Promise<void> {
+    await this.rounds.idle();
+    await this.recordConfirmed();
   }
 
   async close(): Promise<void> {
@@ -158,17 +179,17 @@ export class ErasureOutbox {
   }
 
   /**
-   * Records a round's outcomes: the confirmed ones in one statement, whoever holds them now
-   * (a copy confirmed erased is erased); a failure only while this round's lease still holds
-   * it (a lease that ran out was taken over, and that claim records its own).
+   * Records a round's outcomes: the confirmed ones with those of the rounds around it
+   * (RECORD_DELAY_MS); a failure now, only while this round's lease still holds it (a lease
+   * that ran out was taken over, and that claim records its own).
    */
   private async record(attempts: readonly Attempt[]): Promise<void> {
     const now = isoNow(this.clock);
-    const confirmed = attempts.filter((a) => a.error === undefined);
-    const recorded = new Set(await completeDeliveries(this.store.db, confirmed.map((a) => a.delivery), now));
-    for (const a of confirmed) if (recorded.has(a.delivery.id)) this.tell('delivered', a);
     for (const a of attempts) {
-      if (a.error === undefined) continue;
+      if (a.error === undefined) {
+        this.confirmed.push(a);
+        continue;
+      }
       const attempts = a.delivery.attempts + 1;
       const failed = now >= a.delivery.deadline_at;
       const next = Math.min(Date.parse(now) + retryDelayMs(attempts, this.settings.erasureRetryMaxMs), Date.parse(a.delivery.deadline_at));
@@ -180,6 +201,30 @@ export class ErasureOutbox {
       });
       if (kept) this.tell(failed ? 'failed' : 'retry', a);
     }
+    if (this.confirmed.length >= RECORD_BATCH) void this.recordConfirmed();
+    else this.recordTimer ??= setTimeout(() => void this.recordConfirmed(), RECORD_DELAY_MS);
+  }
+
+  /**
+   * Records the confirmations taken so far in one statement, whoever holds them now (a copy
+   * confirmed erased is erased); one that fails leaves its entries to their lease, and to a
+   * repeat delivery. Resolves when they and those before them are recorded.
+   */
+  private recordConfirmed(): Promise<void> {
+    clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    const batch = this.confirmed;
+    if (batch.length === 0) return this.recorded;
+    this.confirmed = [];
+    this.recorded = this.recorded.then(async () => {
+      try {
+        const done = new Set(await completeDeliveries(this.store.db, batch.map((a) => a.delivery), isoNow(this.clock)));
+        for (const a of batch) if (done.has(a.delivery.id)) this.tell('delivered', a);
+      } catch (error) {
+        console.error('erasure outbox: confirmed deliveries not recorded; they are delivered again once their lease runs out', error);
+      }
+    });
+    return this.recorded;
   }
 
   private tell(outcome: DeliveryOutcome, { delivery, target, error }: Attempt): void {
