@@ -20,7 +20,8 @@
 // B,A ...), 2 s warm-up then DURATION s measured; the verdict takes the median round of
 // each. After each B run the bench waits until every answered delete's event has arrived
 // before the next run: the backlog when the load stopped, and when the last event came
-// after the last answer. Server CPU per delete is read from /proc (and, on PostgreSQL,
+// after the last answer. Server CPU per delete is read from /proc, the process's and its main
+// thread's (the event loop's, which bounds throughput) (and, on PostgreSQL,
 // that of every postgres process: other work on the cluster counts too).
 //
 // The servers run the product's CLI (`serve`) bundled as `npm run build` does, started with
