@@ -30,8 +30,8 @@ const flush = () => {
   parentPort.postMessage(answers);
   answers = [];
 };
-parentPort.on('message', (posts) => posts.forEach(send));
-function send({ id, url, body, headers, timeoutMs, bodyLimitBytes }) {
+parentPort.on('message', (posts) => posts.forEach(post));
+function post({ id, url, body, headers, timeoutMs, bodyLimitBytes }) {
   let answered = false;
   const answer = (outcome) => {
     if (answered) return;

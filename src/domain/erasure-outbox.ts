@@ -69,7 +69,11 @@ export function retryDelayMs(attempts: number, maxMs: number): number {
 }
 
 export class ErasureOutbox {
-  private readonly rounds = new Coalesced<'due' | 'handed'>((work) => (work === 'due' ? this.drain() : this.deliverHanded()));
+  // One run of each kind at a time: a claim of due entries, a round of handed ones, the
+  // recording of confirmations.
+  private readonly rounds = new Coalesced<'due' | 'handed' | 'confirmed'>((work) =>
+    work === 'due' ? this.drain() : work === 'handed' ? this.deliverHanded() : this.recordConfirmed(),
+  );
   /** Entries this process wrote, leased, and has yet to attempt. */
   private handed: ErasureDeliveryRow[] = [];
   // A target's kind, url, key pattern and secret never change (removal only marks it), so
@@ -80,8 +84,6 @@ export class ErasureOutbox {
   /** Confirmed, not yet recorded (RECORD_DELAY_MS). */
   private confirmed: Attempt[] = [];
   private recordTimer: NodeJS.Timeout | undefined;
-  /** Settles when the confirmations taken so far are recorded. */
-  private recorded: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: DataStore,
@@ -120,7 +122,7 @@ export class ErasureOutbox {
    */
   async idle(): Promise<void> {
     await this.rounds.idle();
-    await this.recordConfirmed();
+    await this.recordNow();
   }
 
   async close(): Promise<void> {
@@ -201,30 +203,32 @@ export class ErasureOutbox {
       });
       if (kept) this.tell(failed ? 'failed' : 'retry', a);
     }
-    if (this.confirmed.length >= RECORD_BATCH) void this.recordConfirmed();
-    else this.recordTimer ??= setTimeout(() => void this.recordConfirmed(), RECORD_DELAY_MS);
+    if (this.confirmed.length >= RECORD_BATCH) void this.recordNow();
+    else if (this.confirmed.length > 0) this.recordTimer ??= setTimeout(() => void this.recordNow(), RECORD_DELAY_MS);
+  }
+
+  /** Resolves once every confirmation taken so far is recorded (also after close: begin would refuse). */
+  private recordNow(): Promise<void> {
+    clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    return this.rounds.run('confirmed');
   }
 
   /**
    * Records the confirmations taken so far in one statement, whoever holds them now (a copy
    * confirmed erased is erased); one that fails leaves its entries to their lease, and to a
-   * repeat delivery. Resolves when they and those before them are recorded.
+   * repeat delivery.
    */
-  private recordConfirmed(): Promise<void> {
-    clearTimeout(this.recordTimer);
-    this.recordTimer = undefined;
+  private async recordConfirmed(): Promise<void> {
     const batch = this.confirmed;
-    if (batch.length === 0) return this.recorded;
     this.confirmed = [];
-    this.recorded = this.recorded.then(async () => {
-      try {
-        const done = new Set(await completeDeliveries(this.store.db, batch.map((a) => a.delivery), isoNow(this.clock)));
-        for (const a of batch) if (done.has(a.delivery.id)) this.tell('delivered', a);
-      } catch (error) {
-        console.error('erasure outbox: confirmed deliveries not recorded; they are delivered again once their lease runs out', error);
-      }
-    });
-    return this.recorded;
+    if (batch.length === 0) return;
+    try {
+      const done = new Set(await completeDeliveries(this.store.db, batch.map((a) => a.delivery), isoNow(this.clock)));
+      for (const a of batch) if (done.has(a.delivery.id)) this.tell('delivered', a);
+    } catch (error) {
+      console.error('erasure outbox: confirmed deliveries not recorded; they are delivered again once their lease runs out', error);
+    }
   }
 
   private tell(outcome: DeliveryOutcome, { delivery, target, error }: Attempt): void {
