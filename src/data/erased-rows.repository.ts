@@ -28,10 +28,10 @@ export interface ErasedRowsFound {
 export async function findErasedRows(db: Db, scope: ErasedScope, idLimit: number): Promise<ErasedRowsFound> {
   const all = await everyRow(db, scope, idLimit + 1);
   if (all.length <= idLimit) {
-    const messageIds = all.flatMap((r) => (r.id === null ? [] : [r.id]));
-    const rows = distinctRows(all.filter((r) => r.id !== null));
-    const threadIds = [...new Set(all.map((r) => r.thread_id))];
-    return { messageIds, rows, threadIds };
+    return erasedRowsOf(
+      all.filter((r): r is MessageRow => r.id !== null),
+      [...new Set(all.map((r) => r.thread_id))],
+    );
   }
   const rows = await where(db.selectFrom('messages').select(['messages.chat_id', 'messages.thread_id', 'messages.session_id']).distinct(), scope).execute();
   const threadIds =
@@ -44,6 +44,27 @@ export async function findErasedRows(db: Db, scope: ErasedScope, idLimit: number
 }
 
 type Row = { id: string | null; chat_id: string; thread_id: string; session_id: string | null };
+type MessageRow = Row & { id: string };
+
+/** What erasing `messages` (every one listed) and the threads `threadIds` takes. */
+function erasedRowsOf(messages: readonly MessageRow[], threadIds: string[]): ErasedRowsFound {
+  return { messageIds: messages.map((m) => m.id), rows: distinctRows(messages), threadIds };
+}
+
+/**
+ * Deletes a chat's messages and answers what erasing them and the threads `threadIds` (every
+ * thread of the chat) takes: findErasedRows without a read of its own, since the delete
+ * visits each row anyway (bench/RESULTS.md, "Erasure targets"). Every id is listed: for a
+ * chat small enough to be erased at once.
+ */
+export async function eraseMessagesOfChat(db: Db, chatId: string, threadIds: string[]): Promise<ErasedRowsFound> {
+  return erasedRowsOf(await deleteMessagesOfChatStatement(db, { chatId }), threadIds);
+}
+
+/** Compiled once, as the rest of deleteChat's statements. */
+const deleteMessagesOfChatStatement = compiledOnce((db, { chatId }: { chatId: string }) =>
+  db.deleteFrom('messages').where('chat_id', '=', chatId).returning(['id', 'chat_id', 'thread_id', 'session_id']),
+);
 
 /** Up to `limit` rows: each message, and each thread of a chat or thread scope without one (id null). */
 async function everyRow(db: Db, scope: ErasedScope, limit: number): Promise<Row[]> {

@@ -26,10 +26,10 @@ export async function markThreadsOfChatErasing(db: Db, chatId: string, now: stri
 
 /**
  * Locks a chat's threads (soft-deleted ones too) so no message can be added to them until
- * the transaction ends, and counts them.
+ * the transaction ends; answers their ids.
  */
-export async function lockAndCountThreadsOfChat(db: Db, chatId: string): Promise<number> {
-  return (await lockThreadsStatement(db, { chatId })).length;
+export async function lockThreadsOfChat(db: Db, chatId: string): Promise<string[]> {
+  return (await lockThreadsStatement(db, { chatId })).map((t) => t.id);
 }
 
 /** Compiled once, as every statement of deleteChat's common path (bench/RESULTS.md, issue 19). */

@@ -3,9 +3,9 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { countChatMessagesStep, countMessagesOfChatUpTo } from '../data/messages.repository.ts';
 import type { Db } from '../data/db.ts';
 import type { ErasureDeliveryRow } from '../data/tables.ts';
-import { countStreamsOf } from '../data/erased-rows.repository.ts';
+import { countStreamsOf, eraseMessagesOfChat } from '../data/erased-rows.repository.ts';
 import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts';
-import { lockAndCountThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
+import { lockThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
 import { type AuditEntry, type AuditFacts, auditEntryOf, auditRow, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
 import type { Deps } from './deps.ts';
@@ -83,8 +83,8 @@ export async function deleteChat(
           );
         }
       },
-      copies: (chat) => ({ flowId: chat.flow_id, erased: { kind: 'chat', chatId: id } }),
-      act: (trx) => hide(trx, scope, { id, force: input.force ?? false, connections }, now, jobId),
+      copies: (chat) => ({ flowId: chat.flow_id, erased: { kind: 'chat', chatId: id }, reported: true }),
+      act: (trx, _chat, reportErased) => hide(trx, scope, { id, force: input.force ?? false, connections, reportErased }, now, jobId),
     }, input);
     if (input.dryRun) return answered(hidden.queued ? { ...hidden.result, erasureJobId: null, deletedMessageCount: await countGently(deps.store.db, id), auditEntry: null } : hidden.result, input);
     queued = hidden.queued;
@@ -155,12 +155,13 @@ type Hidden =
 async function hide(
   trx: Db,
   scope: Scope,
-  input: { id: string; force: boolean; connections: number },
+  input: { id: string; force: boolean; connections: number; reportErased: boolean },
   now: string,
   jobId: string,
 ): Promise<{ result: Hidden; after: Aftermath }> {
   const { id, connections } = input;
-  const deletedThreadCount = await lockAndCountThreadsOfChat(trx, id);
+  const threadIds = await lockThreadsOfChat(trx, id);
+  const deletedThreadCount = threadIds.length;
   const ended: EndedStream[] = [];
   for (const stream of await activeStreamsOfChat(trx, id)) {
     const cancelled = await cancelInTransaction(trx, stream.id, now);
@@ -209,9 +210,11 @@ async function hide(
     const result = { ...counts, receiptId: receipt.id };
     return { result: { queued, facts, result }, after: { ...aftermath(result, ended, 'queued'), receipt } };
   }
+  // Its messages first when copies elsewhere need their ids, which the delete reads anyway.
+  const erasedRows = input.reportErased ? await eraseMessagesOfChat(trx, id, threadIds) : undefined;
   await deleteChatRow(trx, id);
   const result = { ...counts, receiptId: receipt.id, auditEntry: await recordAudit(trx, scope, facts, now) };
-  return { result: { queued, result }, after: { ...aftermath(result, ended, 'now'), receipt } };
+  return { result: { queued, result }, after: { ...aftermath(result, ended, 'now'), receipt, erasedRows } };
 }
 
 /** Counts the hidden chat's messages, then records its audit entry and its job's total. */

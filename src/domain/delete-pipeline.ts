@@ -1,11 +1,12 @@
 import type { Db } from '../data/db.ts';
 import type { AuditEntry } from './audit.ts';
-import type { ErasedScope } from '../data/erased-rows.repository.ts';
-import type { ErasureDeliveryRow } from '../data/tables.ts';
+import type { ErasedRowsFound, ErasedScope } from '../data/erased-rows.repository.ts';
+import { activeTargetsOfFlow } from '../data/erasure-targets.repository.ts';
+import type { ErasureDeliveryRow, ErasureTargetRow } from '../data/tables.ts';
 import type { ChatEvent } from '../live/events.ts';
 import type { DeletedKind } from './deletion-observer.ts';
 import type { Deps } from './deps.ts';
-import { type CopiesToErase, type ReceiptRequest, copiesToErase, writeReceipt } from './erasure-receipts.ts';
+import { type CopiesToErase, type ReceiptRequest, copiesOf, readErased, writeReceipt } from './erasure-receipts.ts';
 import { versionMismatch } from './errors.ts';
 import { type HoldReach, refuseHeld } from './legal-holds.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
@@ -22,7 +23,8 @@ import type { Scope } from './scope.ts';
 //    entry; when content goes for good (now, or through the erasure queue), redact every
 //    copy this service keeps of it (the tenant's stored Idempotency-Key answers); and, for
 //    a permanent delete, write its receipt and, when it reaches copies elsewhere, one
-//    outbox entry per erasure target of the flow (what it erases is read before it acts).
+//    outbox entry per erasure target of the flow (what it erases is read before it acts,
+//    or reported by the act that takes it).
 // 2. After the commit, one step: end the streams it cancelled, count the rows for the
 //    metrics, tell the chats' subscribers, make what was erased now unreadable in the
 //    database files, and hand the outbox entries to the outbox's worker.
@@ -40,6 +42,13 @@ import type { Scope } from './scope.ts';
 export interface CopyReach {
   flowId: string;
   erased: ErasedScope;
+  /**
+   * Set when the delete's `act`, asked to, reports the rows it erased (Aftermath.erasedRows)
+   * as it takes them, so they are not read before it; when it erases them later instead (a
+   * queued erasure, which only hides them now), it reports none and they are read after it.
+   * At most one reach of a delete is reported.
+   */
+  reported?: boolean;
 }
 
 /** What a delete leaves to do once it has committed. */
@@ -56,6 +65,8 @@ export interface Aftermath {
   erasure: 'now' | 'queued' | 'none';
   /** A permanent delete's receipt, written in its transaction. */
   receipt?: ReceiptRequest;
+  /** What `act` erased, when asked to report it (CopyReach.reported). */
+  erasedRows?: ErasedRowsFound;
   /** Set by the pipeline: the request, and the outbox entries it wrote for copies elsewhere. */
   requestId?: string;
   copies?: readonly ErasureDeliveryRow[];
@@ -76,8 +87,11 @@ export interface DeleteSteps<T, R> {
    * erases in several); undefined when it reaches none.
    */
   copies?(target: T): CopyReach | readonly CopyReach[] | undefined;
-  /** Changes the rows and records the audit entry; the answer and what is left to do. */
-  act(trx: Db, target: T): Promise<{ result: R; after: Aftermath }>;
+  /**
+   * Changes the rows and records the audit entry; the answer and what is left to do. With
+   * `reportErased`, a delete whose reach is `reported` tells what it erased at once.
+   */
+  act(trx: Db, target: T, reportErased: boolean): Promise<{ result: R; after: Aftermath }>;
 }
 
 /** How a delete is asked for, beyond its own arguments. */
@@ -119,14 +133,19 @@ export async function deleteInTransaction<T, R>(
       const reach = steps.erases?.(target);
       if (reach) await refuseHeld(trx, scope.tenantId, reach, options.dryRun ? undefined : deps.deletions);
       await steps.check?.(trx, target);
-      const copies: CopiesToErase[] = [];
+      const copies: (CopiesToErase | undefined)[] = [];
+      const reported: (CopyReach & { targets: ErasureTargetRow[] })[] = [];
       for (const reach of [steps.copies?.(target) ?? []].flat()) {
-        const found = await copiesToErase(trx, scope.tenantId, reach.flowId, reach.erased);
-        if (found) copies.push(found);
+        const targets = await activeTargetsOfFlow(trx, scope.tenantId, reach.flowId);
+        if (targets.length === 0) continue;
+        if (reach.reported) reported.push({ ...reach, targets });
+        else copies.push(copiesOf({ ...reach, targets }, await readErased(trx, reach.erased)));
       }
-      const done = await steps.act(trx, target);
+      const done = await steps.act(trx, target, reported.length > 0);
+      for (const reach of reported) copies.push(copiesOf(reach, done.after.erasedRows ?? (await readErased(trx, reach.erased))));
       if (done.after.erasure !== 'none') await redactStoredAnswers(trx, scope, done.after.at);
-      const entries = done.after.receipt ? await writeReceipt(trx, scope, done.after.receipt, copies, done.after.at, deps.settings) : [];
+      const reached = copies.filter((c) => c !== undefined);
+      const entries = done.after.receipt ? await writeReceipt(trx, scope, done.after.receipt, reached, done.after.at, deps.settings) : [];
       const out = { ...done, after: { ...done.after, requestId: scope.requestId, copies: entries } };
       if (options.dryRun) throw new RolledBack(out);
       return out;

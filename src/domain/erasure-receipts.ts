@@ -1,5 +1,5 @@
 import type { Db } from '../data/db.ts';
-import { type ErasedScope, findErasedRows } from '../data/erased-rows.repository.ts';
+import { type ErasedRowsFound, type ErasedScope, findErasedRows } from '../data/erased-rows.repository.ts';
 import { activeTargetsOfFlow } from '../data/erasure-targets.repository.ts';
 import { insertDeliveries } from '../data/outbox.repository.ts';
 import { deliveriesOfReceipt, findReceipt, insertReceipt } from '../data/receipts.repository.ts';
@@ -87,7 +87,17 @@ export interface ErasureReceipt {
 export async function copiesToErase(trx: Db, tenantId: string, flowId: string, erased: ErasedScope): Promise<CopiesToErase | undefined> {
   const targets = await activeTargetsOfFlow(trx, tenantId, flowId);
   if (targets.length === 0) return undefined;
-  const found = await findErasedRows(trx, erased, MESSAGE_IDS_LIMIT);
+  return copiesOf({ flowId, targets, erased }, await readErased(trx, erased));
+}
+
+/** What erasing `erased` takes, read before its rows go. */
+export function readErased(trx: Db, erased: ErasedScope): Promise<ErasedRowsFound> {
+  return findErasedRows(trx, erased, MESSAGE_IDS_LIMIT);
+}
+
+/** The copies `reach.targets` hold of what erasing `reach.erased` took (`found`, read before the rows went). */
+export function copiesOf(reach: { flowId: string; targets: ErasureTargetRow[]; erased: ErasedScope }, found: ErasedRowsFound): CopiesToErase | undefined {
+  const { flowId, targets, erased } = reach;
   // A selection that matched nothing has no copy to erase.
   if (erased.kind === 'selection' && found.rows.length === 0) return undefined;
   const chatIds = new Set<string>(erased.kind === 'selection' ? [] : [erased.chatId]);
