@@ -80,6 +80,29 @@ describe('a webhook target', () => {
     expect(done.copies).toEqual([{ targetId, name: 'search index', status: 'COMPLETE', attempts: 1, lastError: null, completedAt: done.completedAt }]);
   });
 
+  it('deleteChat names the messages of a soft-deleted thread and an empty thread too, and another chat of the flow is not named', async () => {
+    const { flowId, chatId, threads, messages } = await chatWithSessions();
+    const empty = await createThread(t, chatId, 'empty');
+    const other = await createChat(t, flowId, 'neighbour');
+    const otherMessage = await postMessage(t, await createThread(t, other), { sessionId: 'sess-other' });
+    await addWebhook(flowId);
+    const soft = await t.gql(`mutation($id: ID!) { deleteThread(id: $id) { __typename } }`, { id: threads[1] });
+    expect(soft.body.data.deleteThread.__typename).toBe('DeleteThreadSuccess');
+    await deliverDue();
+    expect(receiver.received).toHaveLength(0);
+
+    const deleted = (await t.gql(`mutation($id: ID!) { deleteChat(id: $id) { ... on DeleteChatSuccess { ${RECEIPT} } } }`, { id: chatId })).body.data.deleteChat;
+    expect(deleted.receipt.counts).toMatchObject({ chats: 1, threads: 3, messages: 3 });
+    await deliverDue();
+    expect(receiver.received).toHaveLength(1);
+    const body = receiver.received[0]!.body as Record<string, string[]>;
+    expect([...body.threadIds!].sort()).toEqual([...threads, empty].sort());
+    expect([...body.messageIds!].sort()).toEqual([...messages].sort());
+    expect(body.messageIds).not.toContain(otherMessage);
+    expect(body.sessionIds).not.toContain('sess-other');
+    expect((await receipt(deleted.receipt.id)).status).toBe('COMPLETE');
+  });
+
   it('reaches deleteThread(permanent) and deleteMessages(hardDelete), not a soft delete nor deleteMessages without hardDelete', async () => {
     const { flowId, threads, messages } = await chatWithSessions();
     await addWebhook(flowId);
