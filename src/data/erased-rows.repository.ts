@@ -31,6 +31,7 @@ export async function findErasedRows(db: Db, scope: ErasedScope, idLimit: number
     return erasedRowsOf(
       all.filter((r): r is MessageRow => r.id !== null),
       [...new Set(all.map((r) => r.thread_id))],
+      idLimit,
     );
   }
   const rows = await where(db.selectFrom('messages').select(['messages.chat_id', 'messages.thread_id', 'messages.session_id']).distinct(), scope).execute();
@@ -46,19 +47,19 @@ export async function findErasedRows(db: Db, scope: ErasedScope, idLimit: number
 type Row = { id: string | null; chat_id: string; thread_id: string; session_id: string | null };
 type MessageRow = Row & { id: string };
 
-/** What erasing `messages` (every one listed) and the threads `threadIds` takes. */
-function erasedRowsOf(messages: readonly MessageRow[], threadIds: string[]): ErasedRowsFound {
-  return { messageIds: messages.map((m) => m.id), rows: distinctRows(messages), threadIds };
+/** What erasing `messages` and the threads `threadIds` takes; the ids only up to `idLimit`. */
+function erasedRowsOf(messages: readonly MessageRow[], threadIds: string[], idLimit: number): ErasedRowsFound {
+  return { messageIds: messages.length <= idLimit ? messages.map((m) => m.id) : null, rows: distinctRows(messages), threadIds };
 }
 
 /**
  * Deletes a chat's messages and answers what erasing them and the threads `threadIds` (every
- * thread of the chat) takes: findErasedRows without a read of its own, since the delete
- * visits each row anyway (bench/RESULTS.md, "Erasure targets"). Every id is listed: for a
- * chat small enough to be erased at once.
+ * thread of the chat) takes, as findErasedRows would, without a read of its own: the delete
+ * visits each row anyway (bench/RESULTS.md, "Erasure targets"). Every row comes back, so
+ * only for a chat small enough to be erased at once.
  */
-export async function eraseMessagesOfChat(db: Db, chatId: string, threadIds: string[]): Promise<ErasedRowsFound> {
-  return erasedRowsOf(await deleteMessagesOfChatStatement(db, { chatId }), threadIds);
+export async function eraseMessagesOfChat(db: Db, chatId: string, threadIds: string[], idLimit: number): Promise<ErasedRowsFound> {
+  return erasedRowsOf(await deleteMessagesOfChatStatement(db, { chatId }), threadIds, idLimit);
 }
 
 /** Compiled once, as the rest of deleteChat's statements. */

@@ -8,6 +8,7 @@ import { activeStreamsOfChat, lastEventSeq } from '../data/streams.repository.ts
 import { lockThreadsOfChat, markThreadsOfChatErasing } from '../data/threads.repository.ts';
 import { type AuditEntry, type AuditFacts, auditEntryOf, auditRow, recordAudit } from './audit.ts';
 import { isoNow } from './clock.ts';
+import { MESSAGE_IDS_LIMIT } from './copy-erasure.ts';
 import type { Deps } from './deps.ts';
 import type { Scope } from './scope.ts';
 import { type Aftermath, type DeleteOptions, afterDelete, answered, deleteInTransaction } from './delete-pipeline.ts';
@@ -211,7 +212,7 @@ async function hide(
     return { result: { queued, facts, result }, after: { ...aftermath(result, ended, 'queued'), receipt } };
   }
   // Its messages first when copies elsewhere need their ids, which the delete reads anyway.
-  const erasedRows = input.reportErased ? await eraseMessagesOfChat(trx, id, threadIds) : undefined;
+  const erasedRows = input.reportErased ? await eraseMessagesOfChat(trx, id, threadIds, MESSAGE_IDS_LIMIT) : undefined;
   await deleteChatRow(trx, id);
   const result = { ...counts, receiptId: receipt.id, auditEntry: await recordAudit(trx, scope, facts, now) };
   return { result: { queued, result }, after: { ...aftermath(result, ended, 'now'), receipt, erasedRows } };

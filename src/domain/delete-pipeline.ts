@@ -6,7 +6,7 @@ import type { ErasureDeliveryRow, ErasureTargetRow } from '../data/tables.ts';
 import type { ChatEvent } from '../live/events.ts';
 import type { DeletedKind } from './deletion-observer.ts';
 import type { Deps } from './deps.ts';
-import { type CopiesToErase, type ReceiptRequest, copiesOf, readErased, writeReceipt } from './erasure-receipts.ts';
+import { type CopiesToErase, type ReceiptRequest, copiesOf, copiesToErase, readErased, writeReceipt } from './erasure-receipts.ts';
 import { versionMismatch } from './errors.ts';
 import { type HoldReach, refuseHeld } from './legal-holds.ts';
 import { type EndedStream, endStreams } from './publish-after-delete.ts';
@@ -136,10 +136,12 @@ export async function deleteInTransaction<T, R>(
       const copies: (CopiesToErase | undefined)[] = [];
       const reported: (CopyReach & { targets: ErasureTargetRow[] })[] = [];
       for (const reach of [steps.copies?.(target) ?? []].flat()) {
+        if (!reach.reported) {
+          copies.push(await copiesToErase(trx, scope.tenantId, reach.flowId, reach.erased));
+          continue;
+        }
         const targets = await activeTargetsOfFlow(trx, scope.tenantId, reach.flowId);
-        if (targets.length === 0) continue;
-        if (reach.reported) reported.push({ ...reach, targets });
-        else copies.push(copiesOf({ ...reach, targets }, await readErased(trx, reach.erased)));
+        if (targets.length > 0) reported.push({ ...reach, targets });
       }
       const done = await steps.act(trx, target, reported.length > 0);
       for (const reach of reported) copies.push(copiesOf(reach, done.after.erasedRows ?? (await readErased(trx, reach.erased))));

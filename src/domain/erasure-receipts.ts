@@ -95,7 +95,7 @@ export function readErased(trx: Db, erased: ErasedScope): Promise<ErasedRowsFoun
   return findErasedRows(trx, erased, MESSAGE_IDS_LIMIT);
 }
 
-/** The copies `reach.targets` hold of what erasing `reach.erased` took (`found`, read before the rows went). */
+/** The copies `reach.targets` hold of what erasing `reach.erased` took (`found`: read before the rows went, or reported by the delete that took them). */
 export function copiesOf(reach: { flowId: string; targets: ErasureTargetRow[]; erased: ErasedScope }, found: ErasedRowsFound): CopiesToErase | undefined {
   const { flowId, targets, erased } = reach;
   // A selection that matched nothing has no copy to erase.
